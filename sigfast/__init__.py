@@ -1,0 +1,96 @@
+"""sigfast: the sigmoid family as fast, accurate NumPy ufuncs.
+
+Ufuncs (float32 and float64 loops; broadcasting, ``out=``, ``where=``):
+
+* ``sigmoid`` (alias ``expit``), ``sigmoid_grad``, ``sigmoid_grad_from_output``
+* ``log_sigmoid`` (alias ``log_expit``), ``softplus``, ``logit``
+* ``silu``, ``silu_grad``
+* ``bce_with_logits(z, y)``, ``bce_with_logits_grad(z, y)``
+
+Losses: ``binary_cross_entropy_with_logits`` (and ``_grad``,
+``_loss_and_grad``), ``binary_cross_entropy``, ``sigmoid_focal_loss``.
+
+Threads: ``set_num_threads``, ``get_num_threads``, ``num_threads`` (context
+manager), environment ``SIGFAST_NUM_THREADS`` then ``OMP_NUM_THREADS``.
+SIMD: the best compiled level the CPU runs, or ``SIGFAST_SIMD``.
+"""
+from . import _dispatch
+from ._build_info import version as __version__
+from ._threads import get_num_threads, set_num_threads, num_threads
+
+_kernels, _simd_reason = _dispatch.select()
+
+#: SIMD level of the kernels in use ("baseline", "avx2" or "avx512").
+simd_level = _kernels.LEVEL
+
+sigmoid = _kernels.sigmoid
+sigmoid_grad = _kernels.sigmoid_grad
+sigmoid_grad_from_output = _kernels.sigmoid_grad_from_output
+log_sigmoid = _kernels.log_sigmoid
+softplus = _kernels.softplus
+logit = _kernels.logit
+silu = _kernels.silu
+silu_grad = _kernels.silu_grad
+bce_with_logits = _kernels.bce_with_logits
+bce_with_logits_grad = _kernels.bce_with_logits_grad
+
+expit = sigmoid
+log_expit = log_sigmoid
+
+from ._loss import (  # noqa: E402
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_grad,
+    binary_cross_entropy_with_logits_loss_and_grad,
+    binary_cross_entropy,
+    sigmoid_focal_loss,
+)
+
+UFUNCS = {
+    "sigmoid": sigmoid,
+    "sigmoid_grad": sigmoid_grad,
+    "sigmoid_grad_from_output": sigmoid_grad_from_output,
+    "log_sigmoid": log_sigmoid,
+    "softplus": softplus,
+    "logit": logit,
+    "silu": silu,
+    "silu_grad": silu_grad,
+    "bce_with_logits": bce_with_logits,
+    "bce_with_logits_grad": bce_with_logits_grad,
+}
+
+
+def show_config(file=None):
+    """Print the build and runtime configuration: version, compiler, OpenMP,
+    threads and SIMD levels (compiled, runnable, active)."""
+    import platform
+    import sys
+
+    import numpy
+
+    from . import _build_info, _openmp
+
+    omp = "yes" if _openmp.openmp_enabled() else "no (kernels run serially)"
+    lines = [
+        f"sigfast {__version__}",
+        f"  python      : {sys.version.split()[0]} ({platform.machine()})",
+        f"  numpy       : {numpy.__version__}",
+        f"  compiler    : {_build_info.compiler}",
+        f"  OpenMP      : {omp}",
+        f"  threads     : {get_num_threads()} (of {_openmp.cpu_count()} CPUs)",
+        f"  SIMD compiled: {', '.join(_build_info.simd_levels)}",
+        f"  SIMD runnable: {', '.join(_dispatch.runnable_levels())}",
+        f"  SIMD active : {simd_level} ({_simd_reason})",
+    ]
+    print("\n".join(lines), file=file)
+
+
+__all__ = [
+    "sigmoid", "expit", "sigmoid_grad", "sigmoid_grad_from_output",
+    "log_sigmoid", "log_expit", "softplus", "logit", "silu", "silu_grad",
+    "bce_with_logits", "bce_with_logits_grad",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
+    "binary_cross_entropy_with_logits_loss_and_grad", "binary_cross_entropy",
+    "sigmoid_focal_loss",
+    "get_num_threads", "set_num_threads", "num_threads", "show_config",
+    "simd_level", "__version__",
+]

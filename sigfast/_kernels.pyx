@@ -1,0 +1,792 @@
+# cython: freethreading_compatible = True
+"""sigfast kernels: the sigmoid family as NumPy ufuncs.
+
+Design
+------
+* One source, several SIMD levels.  meson copies this file to
+  ``_kernels_<level>.pyx`` and compiles each copy with that level's ``-march``
+  (x86-64-v2 / v3 / v4).  ``sigfast._dispatch`` imports the best level the CPU
+  runs.  Nothing here uses intrinsics: every element function is a
+  branch-free ``cdef inline ... noexcept nogil`` function of one element,
+  written so GCC's loop vectorizer turns the contiguous loops into SIMD code
+  (checked by tests/test_simd.py with objdump).  Selects are ternaries on
+  plain values (GCC if-converts them into blends); there is no libm call in a
+  hot loop.
+* Accuracy by error-free transformations, not by wider types.  float32 and
+  float64 run the *same* algorithms (fused type ``real``) with per-type
+  constants.  exp(-a) is returned unevaluated as ``2**k * (eh + el)``, and
+  each formula carries the rounding error of its critical step (``1 + e``,
+  the reciprocal, a product) as a second word, so the result is rounded
+  essentially once.  Results that are subnormal are produced by one final
+  scaling, so they are rounded once as well (NumPy, SciPy, PyTorch and JAX
+  flush them to 0).
+* Three float32 kernels (logit, silu_grad, sigmoid_grad_from_output) evaluate
+  the float64 algorithm and round: they have no speed floor, and silu_grad
+  needs the headroom near its zero at x = -1.2785.
+* ufunc plumbing: a ufunc's per-dtype ``data`` pointer holds the contiguous
+  kernel ``k(x, y, n)`` for that dtype.  One generic inner loop per arity
+  calls it directly for contiguous data (split across OpenMP threads above
+  ``PAR_MIN`` elements) and, for any other strides, gathers blocks of
+  ``BLOCK`` elements into stack buffers and calls the *same* kernel, so
+  strided and contiguous results are bit-identical by construction.
+  Element-wise work on disjoint blocks is bit-identical for any thread count.
+
+Cut-offs (float32 / float64)
+----------------------------
+AMAX = 110 / 760: |x| is clamped there before exp.  e**-110 < 2**-150 and
+    110*e**-110 < 2**-150 (e**-760 < 2**-1075), so sigmoid(-x), silu(-x) and
+    log1p(exp(-x)) already round to 0 at the clamp and the clamp changes no
+    result; it keeps k = round(a/ln2) in range for the 2**k construction.
+KDEN = -60 / -200: below this, e = 2**k*(...) is invisible in 1 + e (it is
+    under 2**-60 / 2**-200) and the denominator uses 2**KDEN instead, which
+    keeps 2**k a normal number.
+KSPLIT = -100 / -1000: 2**k for k down to -160 / -1100 is applied as two
+    normal powers of two, 2**KSPLIT then the rest, so only the last multiply
+    rounds (into the subnormal range when the result is subnormal).
+KSERIES = -20: for e < 2**-20, log1p(e) = e - e**2/2 + e**3/3 has relative
+    truncation error below 2**-60; the log branch needs 1 + e > 1 + 2**-21.
+"""
+cimport cython
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc
+cimport numpy as cnp
+from numpy cimport npy_intp
+from sigfast._openmp cimport sf_num_threads
+
+cnp.import_array()
+cnp.import_ufunc()
+
+cdef extern from "sf_simd.h" nogil:
+    const char* SF_LEVEL_NAME
+    int SF_HAS_FMA
+    float sf_pow2f(float k)
+    double sf_pow2d(double k)
+    double sf_logbd(double x)
+    double sf_mantd(double x)
+    float sf_prod_errf(float a, float b, float p)
+    double sf_prod_errd(double a, double b, double p)
+    float fabsf(float x)
+    double fabs(double x)
+    const double INFINITY
+    const double NAN
+
+ctypedef fused real:
+    float
+    double
+
+LEVEL = SF_LEVEL_NAME.decode()
+HAS_FMA = bool(SF_HAS_FMA)
+
+# ---------------------------------------------------------------------------
+# Scalar building blocks
+# ---------------------------------------------------------------------------
+
+cdef inline real rabs(real x) noexcept nogil:
+    if real is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
+cdef inline real amax(real x) noexcept nogil:
+    # |x| clamp (see AMAX in the module docstring); NaN compares false and passes.
+    if real is float:
+        return <float>110.0 if x > <float>110.0 else x
+    else:
+        return 760.0 if x > 760.0 else x
+
+
+cdef inline real pow2(real k) noexcept nogil:
+    if real is float:
+        return sf_pow2f(k)
+    else:
+        return sf_pow2d(k)
+
+
+cdef inline real prod_err(real a, real b, real p) noexcept nogil:
+    # a*b - p, exact when p is (within an ulp of) fl(a*b).
+    if real is float:
+        return sf_prod_errf(a, b, p)
+    else:
+        return sf_prod_errd(a, b, p)
+
+
+cdef inline real scale(real y, real k) noexcept nogil:
+    # y * 2**k for integer k in [-1100, 0], rounded once: the first factor is
+    # at least 2**KSPLIT, so y*2**k1 stays normal and exact.
+    cdef real k1
+    if real is float:
+        k1 = <float>-100.0 if k < <float>-100.0 else k
+    else:
+        k1 = -1000.0 if k < -1000.0 else k
+    return (y * pow2(k1)) * pow2(k - k1)
+
+
+cdef inline real huge(real x) noexcept nogil:
+    # Magnitude above which correction words are dropped (they are 0 there,
+    # and inf*1 - inf would turn them into NaN).
+    if real is float:
+        return <float>1e30
+    else:
+        return 1e300
+
+
+cdef inline real exp_neg(real a, real* el, real* k) noexcept nogil:
+    # exp(-a) = 2**k * (eh + el) for 0 <= a <= AMAX, eh in [0.70, 1.42].
+    #
+    # Cody-Waite reduction: kf = round(a/ln2) by the 1.5*2**p shifter,
+    # rh = kf*LN2_HI - a is exact (LN2_HI has >= 9 / 21 trailing zero bits and
+    # Sterbenz applies), rl = kf*LN2_LO carries the rest of ln2.  Then
+    # exp(rh + rl) = 1 + rh + c with c = rl + r**2 * P(r), P the Taylor series
+    # of (e**r - 1 - r)/r**2 to r**6 (float; truncation 2**-32) or r**11
+    # (double; 2**-57.7) on |r| <= ln2/2.  1 + (rh + c) is split with two
+    # Fast2Sums so eh + el holds it to about 2**-2p.
+    cdef real t, kf, rh, rl, r, c, s, eh
+    if real is float:
+        t = a * <float>1.4426950408889634
+        kf = (t + <float>12582912.0) - <float>12582912.0
+        rh = kf * <float>0.693145751953125 - a
+        rl = kf * <float>1.4286067653301870e-06
+        r = rh + rl
+        c = rl + (r * r) * (<float>0.5 + r * (<float>(1.0 / 6) + r * (
+            <float>(1.0 / 24) + r * (<float>(1.0 / 120) + r * (
+                <float>(1.0 / 720) + r * (<float>(1.0 / 5040) + r * <float>(1.0 / 40320)))))))
+    else:
+        t = a * 1.4426950408889634
+        kf = (t + 6755399441055744.0) - 6755399441055744.0
+        rh = kf * 6.93147180369123816490e-01 - a
+        rl = kf * 1.90821492927058770002e-10
+        r = rh + rl
+        c = rl + (r * r) * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (
+            1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (
+                1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
+                    1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0))))))))))))
+    s = rh + c
+    eh = 1 + s
+    el[0] = ((1 - eh) + s) + ((rh - s) + c)
+    k[0] = -kf
+    return eh
+
+
+cdef inline real sig_parts(real a, real* res, real* eh, real* el, real* k) noexcept nogil:
+    # For a >= 0: e = exp(-a) = 2**k (eh + el) and q = fl(1/(1+e)) with
+    # 1/(1+e) = q*(1 + res) up to O(2**-2p).
+    #
+    # d + dl = 1 + e exactly-ish (Fast2Sum, 1 >= e); res is the relative
+    # residual 1 - (d + dl)*q, where d*q - 1 is exact by prod_err.
+    cdef real ks, sc, e1, e2, d, dl, q
+    eh[0] = exp_neg(a, el, k)
+    if real is float:
+        ks = <float>-60.0 if k[0] < <float>-60.0 else k[0]
+    else:
+        ks = -200.0 if k[0] < -200.0 else k[0]
+    sc = pow2(ks)
+    e1 = eh[0] * sc
+    e2 = el[0] * sc
+    d = 1 + e1
+    dl = ((1 - d) + e1) + e2
+    q = 1 / d
+    res[0] = -prod_err(d, q, <real>1.0) - dl * q
+    return q
+
+
+cdef inline real sig_core(real x, real* yl, real* kk) noexcept nogil:
+    # sigma(x) = 2**kk * (yh + yl), yh in the normal range.
+    #
+    # sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e) with e = exp(-|x|): never
+    # exp(+|x|), so nothing overflows.  Both are m*q*(1+res) with m = 1 or
+    # m = eh + el; the product's rounding error is kept (prod_err) so yh is
+    # the once-rounded value.  The 2**k of the negative side is applied by
+    # the caller, so subnormal results are rounded once too.
+    cdef real a, q, res, eh, el, k, m, ml, p, corr, yh
+    cdef bint neg = x < 0
+    a = amax(rabs(x))
+    q = sig_parts(a, &res, &eh, &el, &k)
+    m = eh if neg else <real>1.0
+    ml = el if neg else <real>0.0
+    kk[0] = k if neg else <real>0.0
+    p = m * q
+    corr = prod_err(m, q, p) + (ml * q + p * res)
+    yh = p + corr
+    yl[0] = (p - yh) + corr
+    return yh
+
+
+cdef inline real log1p_exp_neg(real a, real* Ll) noexcept nogil:
+    # L = log(1 + exp(-a)) for a >= 0, returned as Lh + Ll.
+    #
+    # Log branch (e >= 2**-20): d + dl = 1 + e, scaled by 1/2 when d > sqrt2 so
+    # m = 1 + f lies in [0.707, 1.414] and f = m - 1 is exact.  Then fdlibm's
+    # form log(1+f) = f - hfsq + s*(hfsq + R(s*s)), s = f/(2+f), whose
+    # correction terms are small next to f, plus dl/m for the low word
+    # (1/m = (1-s)/(1+s) ~ 1 - 2s + 2s^2 - 2s^3, ample for a 2**-24 term).
+    # R: Taylor 2/3, 2/5, ... (float, 5 terms, 2**-30) or fdlibm's Lg1..Lg7
+    # minimax (double, error < 2**-58.45 on |s| <= 0.1716; fdlibm e_log.c).
+    # Series branch (e < 2**-20): L = e - e**2/2 + e**3/3 computed as
+    # 2**k * (eh + el - eh*e*(1/2 - e/3)) and scaled once, so a subnormal L
+    # (softplus(-x), -log_sigmoid(x) for x > 87 / 708) is rounded once.
+    cdef real eh, el, k, ks, sc, e1, e2, d, dl, m, ml, j, f, s, z, R, hfsq
+    cdef real c, lo, jh, h, bb, he, Lh, Llog, esc, Ls
+    cdef bint big, small
+    eh = exp_neg(a, &el, &k)
+    small = k < <real>-20.0
+    ks = <real>-30.0 if k < <real>-30.0 else k
+    sc = pow2(ks)
+    e1 = eh * sc
+    e2 = el * sc
+    d = 1 + e1
+    dl = ((1 - d) + e1) + e2
+    big = d > <real>1.4142135623730951
+    m = d * <real>0.5 if big else d
+    ml = dl * <real>0.5 if big else dl
+    j = <real>1.0 if big else <real>0.0
+    f = m - 1
+    s = f / (2 + f)
+    z = s * s
+    if real is float:
+        R = z * (<float>(2.0 / 3) + z * (<float>(2.0 / 5) + z * (
+            <float>(2.0 / 7) + z * (<float>(2.0 / 9) + z * <float>(2.0 / 11)))))
+        jh = j * <float>0.693145751953125
+        lo = j * <float>1.4286067653301870e-06
+    else:
+        R = z * (6.666666666666735130e-01 + z * (3.999999999940941908e-01 + z * (
+            2.857142874366239149e-01 + z * (2.222219843214978396e-01 + z * (
+                1.818357216161805012e-01 + z * (1.531383769920937332e-01 + z * 1.479819860511658591e-01))))))
+        jh = j * 6.93147180369123816490e-01
+        lo = j * 1.90821492927058770002e-10
+    hfsq = <real>0.5 * f * f
+    c = ml * (1 + s * (<real>-2.0 + s * (2 - 2 * s)))
+    lo = (lo + c) + (s * (hfsq + R) - hfsq)
+    h = jh + f
+    bb = h - jh
+    he = (jh - (h - bb)) + (f - bb)
+    lo = lo + he
+    Lh = h + lo
+    Llog = (h - Lh) + lo
+    # series branch
+    if real is float:
+        esc = eh * pow2(<float>-60.0 if k < <float>-60.0 else k)
+    else:
+        esc = eh * pow2(-200.0 if k < -200.0 else k)
+    Ls = eh + (el - eh * (esc * (<real>0.5 - esc * <real>(1.0 / 3))))
+    Ll[0] = <real>0.0 if small else Llog
+    return scale(Ls, k) if small else Lh
+
+
+# ---------------------------------------------------------------------------
+# Element functions (the public formulas)
+# ---------------------------------------------------------------------------
+
+cdef inline real e_sigmoid(real x) noexcept nogil:
+    # sigma(x) = 1/(1+e) for x >= 0, e/(1+e) for x < 0, e = exp(-|x|).
+    cdef real yl, kk, yh
+    yh = sig_core(x, &yl, &kk)
+    return scale(yh, kk)
+
+
+cdef inline real e_sigmoid_grad(real x) noexcept nogil:
+    # sigma'(x) = sigma(x) sigma(-x) = e/(1+e)**2, e = exp(-|x|) (even in x).
+    # Never s*(1-s): 1 - sigma(x) rounds to 0 for x > 17 / 37, while e/(1+e)**2
+    # keeps full relative accuracy down to the subnormal range.
+    cdef real a, q, res, eh, el, k, p1, c1, uh, ul, p2, c2
+    a = amax(rabs(x))
+    q = sig_parts(a, &res, &eh, &el, &k)
+    p1 = eh * q
+    c1 = prod_err(eh, q, p1) + (el * q + p1 * res)
+    uh = p1 + c1
+    ul = (p1 - uh) + c1
+    p2 = uh * q
+    c2 = prod_err(uh, q, p2) + (ul * q + p2 * res)
+    return scale(p2 + c2, k)
+
+
+cdef inline double d_grad_from_output(double y) noexcept nogil:
+    # y(1-y) with 1 - y = w + wl exactly (TwoSum) and the product's error kept.
+    cdef double w, bb, wl, p, corr
+    w = 1.0 - y
+    bb = w - 1.0
+    wl = (1.0 - (w - bb)) + (-y - bb)
+    p = y * w
+    corr = prod_err(y, w, p) + y * wl
+    corr = corr if fabs(p) < 1e300 else 0.0
+    return p + corr
+
+
+cdef inline real e_sigmoid_grad_from_output(real y) noexcept nogil:
+    # dsigma/dx expressed through y = sigma(x): y(1-y).
+    if real is float:
+        # 1 - y is exact in double and the product carries 49+ bits: one
+        # effective rounding, to float.
+        return <float>(<double>y * (1.0 - <double>y))
+    else:
+        return d_grad_from_output(y)
+
+
+cdef inline real e_log_sigmoid(real x) noexcept nogil:
+    # log sigma(x) = min(x, 0) - log1p(exp(-|x|)) = -(L - min(x, 0)), with
+    # L - min(x,0) summed by TwoSum so the result is rounded once.  Written as
+    # a negation so log_sigmoid(+inf) = -(+0) = -0.0; for x < -AMAX the exact
+    # result rounds to x (L < ulp(x)/2), which also gives -inf at -inf.
+    cdef real Ll, Lh, mx, h, bb, he, out
+    mx = x if x < 0 else <real>0.0
+    Lh = log1p_exp_neg(amax(rabs(x)), &Ll)
+    h = Lh - mx
+    bb = h - Lh
+    he = (Lh - (h - bb)) + (-mx - bb)
+    out = -(h + (he + Ll))
+    if real is float:
+        return x if x < <float>-110.0 else out
+    else:
+        return x if x < -760.0 else out
+
+
+cdef inline real e_softplus(real x) noexcept nogil:
+    # softplus(x) = log(1 + e**x) = -log_sigmoid(-x); the negation is exact.
+    return -e_log_sigmoid(-x)
+
+
+cdef inline real e_silu(real x) noexcept nogil:
+    # silu(x) = x sigma(x) = 2**kk * x (yh + yl); x*yh's rounding error is kept
+    # so the product rounds once.  x is clamped at -AMAX, where the exact
+    # result already rounds to -0.
+    cdef real yl, kk, yh, xc, p, corr
+    yh = sig_core(x, &yl, &kk)
+    if real is float:
+        xc = <float>-110.0 if x < <float>-110.0 else x
+    else:
+        xc = -760.0 if x < -760.0 else x
+    p = xc * yh
+    corr = prod_err(xc, yh, p) + xc * yl
+    corr = corr if rabs(p) < huge(p) else <real>0.0
+    return scale(p + corr, kk)
+
+
+cdef inline double d_silu_grad(double x) noexcept nogil:
+    # silu'(x) = sigma(x) (1 + x sigma(-x)).  With e = exp(-|x|):
+    # big = sigma(|x|) = q(1+res), small = sigma(-|x|) = 2**k e'q(1+res).
+    # x >= 0: big * (1 + x*small);  x < 0: small * (1 + x*big), where 1 + x*big
+    # cancels near the zero x0 = -1.2785, so T = x*big is kept as two words
+    # and 1 + T is a TwoSum.  Relative accuracy near x0 is limited by the
+    # ~2**-57 accuracy of e (see the README's accuracy table).
+    cdef double a, q, res, eh, el, k, p1, c1, sh, sl, bh, bl
+    cdef double oh, ol, ko, ih, il, ki, xc, Th, Te, Uh, bb, Ul, gh, ge
+    cdef bint neg = x < 0
+    a = amax(fabs(x))
+    q = sig_parts(a, &res, &eh, &el, &k)
+    p1 = eh * q
+    c1 = prod_err(eh, q, p1) + (el * q + p1 * res)
+    sh = p1 + c1
+    sl = (p1 - sh) + c1
+    bh = q
+    bl = q * res
+    oh = sh if neg else bh
+    ol = sl if neg else bl
+    ko = k if neg else 0.0
+    ih = bh if neg else sh
+    il = bl if neg else sl
+    ki = 0.0 if neg else k
+    xc = -760.0 if x < -760.0 else (760.0 if x > 760.0 else x)
+    Th = xc * ih
+    Te = prod_err(xc, ih, Th) + xc * il
+    Th = scale(Th, ki)
+    Te = scale(Te, ki)
+    Uh = 1.0 + Th
+    bb = Uh - 1.0
+    Ul = ((1.0 - (Uh - bb)) + (Th - bb)) + Te
+    gh = oh * Uh
+    ge = prod_err(oh, Uh, gh) + (oh * Ul + ol * Uh)
+    return scale(gh + ge, ko)
+
+
+cdef inline real e_silu_grad(real x) noexcept nogil:
+    if real is float:
+        return <float>d_silu_grad(<double>x)
+    else:
+        return d_silu_grad(x)
+
+
+cdef inline double d_logit(double p) noexcept nogil:
+    # logit(p) = log(p/(1-p)) for p in [0, 1].
+    #
+    # 1 - p = w + wl exactly (Fast2Sum).  p/w = 2**J * m with m in
+    # [0.707, 1.414] is found from exponents and significands (no division):
+    # m = A/(B + Bl) with A = p's significand * 2**-adj, B = w's significand.
+    # Then log(m) = 2 atanh(s) = 2s + s R(s*s) with s = (A - B - Bl)/(A + B + Bl);
+    # A - B is exact (Sterbenz), so s keeps full relative accuracy near
+    # p = 1/2 where logit ~ 4(p - 1/2); s's rounding error sl is recovered
+    # from the exact residual.  logit = J ln2 + 2s + (2 sl + s R).
+    cdef double w, wl, ps, ep, mp, ew, mw, adj, A, B, Bl, J, n0, nh, bb, nl
+    cdef double dh, dl, s, sl, z, R, Jh, Jl, h, he, out
+    cdef bint tiny = p < 9.332636185032189e-302   # 2**-1000
+    w = 1.0 - p
+    wl = (1.0 - w) - p
+    ps = p * 18014398509481984.0 if tiny else p    # * 2**54
+    ep = sf_logbd(ps)
+    mp = sf_mantd(ps)
+    ew = sf_logbd(w)
+    mw = sf_mantd(w)
+    adj = (1.0 if mp > 1.4142135623730951 * mw else 0.0) - (
+        1.0 if mw > 1.4142135623730951 * mp else 0.0)
+    A = mp * pow2(-adj)
+    B = mw
+    Bl = wl * pow2(-ew)
+    J = (ep - ew + adj) - (54.0 if tiny else 0.0)
+    n0 = A - B
+    nh = n0 - Bl
+    bb = nh - n0
+    nl = (n0 - (nh - bb)) + (-Bl - bb)
+    dh = A + B
+    bb = dh - A
+    dl = ((A - (dh - bb)) + (B - bb)) + Bl
+    s = nh / dh
+    sl = ((nl - prod_err(s, dh, nh)) - s * dl) / dh
+    z = s * s
+    R = z * (6.666666666666735130e-01 + z * (3.999999999940941908e-01 + z * (
+        2.857142874366239149e-01 + z * (2.222219843214978396e-01 + z * (
+            1.818357216161805012e-01 + z * (1.531383769920937332e-01 + z * 1.479819860511658591e-01))))))
+    Jh = J * 6.93147180369123816490e-01
+    Jl = J * 1.90821492927058770002e-10
+    h = Jh + 2.0 * s
+    bb = h - Jh
+    he = (Jh - (h - bb)) + (2.0 * s - bb)
+    out = h + (he + (Jl + (2.0 * sl + s * R)))
+    out = -INFINITY if p == 0.0 else out
+    out = INFINITY if p == 1.0 else out
+    return out if (p >= 0.0 and p <= 1.0) else NAN
+
+
+cdef inline real e_logit(real p) noexcept nogil:
+    if real is float:
+        return <float>d_logit(<double>p)
+    else:
+        return d_logit(p)
+
+
+cdef inline real e_bce(real z, real y) noexcept nogil:
+    # BCE with logits, elementwise, as a sum of non-negative terms (y in [0,1]):
+    #   relu(z)(1-y) + relu(-z) y + log1p(exp(-|z|)).
+    # The textbook max(z,0) - z*y + log1p(...) cancels (29 ulp in float32).
+    # A zero weight selects an exact 0, so z = +-inf with its matching target
+    # gives 0 instead of inf*0 = NaN.
+    cdef real Ll, L, omy, t1, t2
+    L = log1p_exp_neg(amax(rabs(z)), &Ll)
+    L = L + Ll
+    omy = 1 - y
+    t1 = <real>0.0 if omy == 0 else (z if z > 0 else <real>0.0) * omy
+    t2 = <real>0.0 if y == 0 else (-z if z < 0 else <real>0.0) * y
+    return (t1 + t2) + L
+
+
+cdef inline real e_bce_grad(real z, real y) noexcept nogil:
+    # d/dz BCE = sigma(z) - y; sigma's low word is added after the (exact,
+    # when sigma ~ y) subtraction.
+    cdef real yl, kk, yh
+    yh = sig_core(z, &yl, &kk)
+    return (scale(yh, kk) - y) + scale(yl, kk)
+
+
+# ---------------------------------------------------------------------------
+# Contiguous kernels: one vectorizable loop per function and dtype
+# ---------------------------------------------------------------------------
+
+ctypedef void (*ukern_t)(const char*, char*, Py_ssize_t) noexcept nogil
+ctypedef void (*bkern_t)(const char*, const char*, char*, Py_ssize_t) noexcept nogil
+
+
+cdef void k_sigmoid(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_sigmoid(x[i])
+
+cdef void k_sigmoid_grad(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_sigmoid_grad(x[i])
+
+cdef void k_sigmoid_grad_from_output(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_sigmoid_grad_from_output(x[i])
+
+cdef void k_log_sigmoid(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_log_sigmoid(x[i])
+
+cdef void k_softplus(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_softplus(x[i])
+
+cdef void k_logit(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_logit(x[i])
+
+cdef void k_silu(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_silu(x[i])
+
+cdef void k_silu_grad(const real* x, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_silu_grad(x[i])
+
+cdef void k_bce(const real* z, const real* t, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_bce(z[i], t[i])
+
+cdef void k_bce_grad(const real* z, const real* t, real* y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = e_bce_grad(z[i], t[i])
+
+
+# ---------------------------------------------------------------------------
+# Generic ufunc inner loops
+# ---------------------------------------------------------------------------
+
+# Contiguous calls shorter than PAR_MIN elements stay on the calling thread:
+# below it the OpenMP fork/join (a few microseconds) costs more than the
+# second core saves (measured in bench/bench_threads.py).  Each thread then
+# gets at least PAR_MIN // 2 elements.
+cdef enum:
+    PAR_MIN = 32768
+# Strided data is processed in blocks of BLOCK elements through stack buffers.
+cdef enum:
+    BLOCK = 512
+
+
+cdef inline int plan_threads(Py_ssize_t n) noexcept nogil:
+    cdef int nt
+    if n < PAR_MIN:
+        return 1
+    nt = sf_num_threads()
+    if nt > 1 and n // nt < PAR_MIN // 2:
+        nt = <int>(n // (PAR_MIN // 2))
+    return nt if nt > 1 else 1
+
+
+cdef void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
+                    Py_ssize_t isz) noexcept nogil:
+    cdef int nt = plan_threads(n)
+    cdef Py_ssize_t chunk, t, start, cnt
+    if nt <= 1:
+        kern(x, y, n)
+        return
+    # Equal static chunks, multiples of 64 elements so every chunk but the
+    # last starts on a cache line when the array does.
+    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+        start = t * chunk
+        if start < n:
+            cnt = chunk if n - start > chunk else n - start
+            kern(x + start * isz, y + start * isz, cnt)
+
+
+cdef void run_binary(bkern_t kern, const char* a, const char* b, char* y,
+                     Py_ssize_t n, Py_ssize_t isz) noexcept nogil:
+    cdef int nt = plan_threads(n)
+    cdef Py_ssize_t chunk, t, start, cnt
+    if nt <= 1:
+        kern(a, b, y, n)
+        return
+    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+        start = t * chunk
+        if start < n:
+            cnt = chunk if n - start > chunk else n - start
+            kern(a + start * isz, b + start * isz, y + start * isz, cnt)
+
+
+cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
+                        Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t j
+    if isz == 4:
+        for j in range(m):
+            (<float*>dst)[j] = (<const float*>(src + j * step))[0]
+    else:
+        for j in range(m):
+            (<double*>dst)[j] = (<const double*>(src + j * step))[0]
+
+
+cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m,
+                         Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t j
+    if isz == 4:
+        for j in range(m):
+            (<float*>(dst + j * step))[0] = (<const float*>src)[j]
+    else:
+        for j in range(m):
+            (<double*>(dst + j * step))[0] = (<const double*>src)[j]
+
+
+cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                            ukern_t kern, Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double bx[BLOCK]
+    cdef double by[BLOCK]
+    if steps[0] == isz and steps[1] == isz:
+        run_unary(kern, args[0], args[1], n, isz)
+        return
+    off = 0
+    while off < n:
+        m = BLOCK if n - off > BLOCK else n - off
+        gather(<char*>bx, args[0] + off * steps[0], steps[0], m, isz)
+        kern(<const char*>bx, <char*>by, m)
+        scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
+        off += m
+
+
+cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                             bkern_t kern, Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double ba[BLOCK]
+    cdef double bb[BLOCK]
+    cdef double by[BLOCK]
+    if steps[0] == isz and steps[1] == isz and steps[2] == isz:
+        run_binary(kern, args[0], args[1], args[2], n, isz)
+        return
+    off = 0
+    while off < n:
+        m = BLOCK if n - off > BLOCK else n - off
+        gather(<char*>ba, args[0] + off * steps[0], steps[0], m, isz)
+        gather(<char*>bb, args[1] + off * steps[1], steps[1], m, isz)
+        kern(<const char*>ba, <const char*>bb, <char*>by, m)
+        scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
+        off += m
+
+
+cdef void loop_unary_f(char** args, const npy_intp* dims, const npy_intp* steps,
+                       void* data) noexcept nogil:
+    unary_loop(args, dims, steps, <ukern_t>data, 4)
+
+cdef void loop_unary_d(char** args, const npy_intp* dims, const npy_intp* steps,
+                       void* data) noexcept nogil:
+    unary_loop(args, dims, steps, <ukern_t>data, 8)
+
+cdef void loop_binary_f(char** args, const npy_intp* dims, const npy_intp* steps,
+                        void* data) noexcept nogil:
+    binary_loop(args, dims, steps, <bkern_t>data, 4)
+
+cdef void loop_binary_d(char** args, const npy_intp* dims, const npy_intp* steps,
+                        void* data) noexcept nogil:
+    binary_loop(args, dims, steps, <bkern_t>data, 8)
+
+
+# ---------------------------------------------------------------------------
+# ufunc objects
+# ---------------------------------------------------------------------------
+
+cdef char _types1[4]
+_types1[0] = cnp.NPY_FLOAT
+_types1[1] = cnp.NPY_FLOAT
+_types1[2] = cnp.NPY_DOUBLE
+_types1[3] = cnp.NPY_DOUBLE
+cdef char _types2[6]
+_types2[0] = cnp.NPY_FLOAT
+_types2[1] = cnp.NPY_FLOAT
+_types2[2] = cnp.NPY_FLOAT
+_types2[3] = cnp.NPY_DOUBLE
+_types2[4] = cnp.NPY_DOUBLE
+_types2[5] = cnp.NPY_DOUBLE
+
+# NumPy keeps the name and doc pointers: the bytes must live as long as the ufunc.
+_keepalive = []
+
+
+cdef object _make_ufunc(str name, str doc, int nin, void* kf, void* kd):
+    cdef cnp.PyUFuncGenericFunction* funcs = <cnp.PyUFuncGenericFunction*>malloc(
+        2 * sizeof(cnp.PyUFuncGenericFunction))
+    cdef void** data = <void**>malloc(2 * sizeof(void*))
+    if funcs == NULL or data == NULL:
+        raise MemoryError()
+    if nin == 1:
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_unary_f
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_unary_d
+    else:
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_binary_f
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_binary_d
+    data[0] = kf
+    data[1] = kd
+    cdef char* types = &_types1[0] if nin == 1 else &_types2[0]
+    bname = name.encode()
+    bdoc = doc.encode()
+    _keepalive.append((bname, bdoc))
+    return cnp.PyUFunc_FromFuncAndData(
+        funcs, data, types, 2, nin, 1,
+        cnp.PyUFunc_None, bname, bdoc, 0)
+
+
+_DOC_TAIL = """
+float32 and float64 loops compute natively in that precision; integer and
+bool inputs follow NumPy's casting rules.  Supports ``out=``, ``where=``,
+broadcasting and every other ufunc keyword.
+"""
+
+sigmoid = _make_ufunc(
+    "sigmoid",
+    "Logistic sigmoid, 1 / (1 + exp(-x)).\n\n"
+    "Stable for all x (no overflow), correctly rounded to within about one ulp,\n"
+    "including subnormal results for x < -87.3 (float32) / -708.4 (float64).\n"
+    "sigmoid(-inf) = 0, sigmoid(inf) = 1.\n\n"
+    ">>> sigfast.sigmoid([0.0, 2.0])\narray([0.5       , 0.88079708])\n" + _DOC_TAIL,
+    1, <void*>k_sigmoid[float], <void*>k_sigmoid[double])
+
+sigmoid_grad = _make_ufunc(
+    "sigmoid_grad",
+    "Derivative of the sigmoid from its input: sigma(x) * sigma(-x).\n\n"
+    "Computed as e / (1 + e)**2 with e = exp(-|x|), so it keeps full relative\n"
+    "accuracy for large |x| where sigma*(1-sigma) collapses to 0.\n" + _DOC_TAIL,
+    1, <void*>k_sigmoid_grad[float], <void*>k_sigmoid_grad[double])
+
+sigmoid_grad_from_output = _make_ufunc(
+    "sigmoid_grad_from_output",
+    "Derivative of the sigmoid from its output y = sigmoid(x): y * (1 - y).\n\n"
+    "The cheap backward pass when y is already stored; rounded once.\n" + _DOC_TAIL,
+    1, <void*>k_sigmoid_grad_from_output[float], <void*>k_sigmoid_grad_from_output[double])
+
+log_sigmoid = _make_ufunc(
+    "log_sigmoid",
+    "Logarithm of the sigmoid, log(1 / (1 + exp(-x))) = -softplus(-x).\n\n"
+    "log_sigmoid(+inf) = -0.0, log_sigmoid(-inf) = -inf.\n" + _DOC_TAIL,
+    1, <void*>k_log_sigmoid[float], <void*>k_log_sigmoid[double])
+
+softplus = _make_ufunc(
+    "softplus",
+    "Softplus, log(1 + exp(x)), stable for all x.\n\n"
+    "softplus(+inf) = inf, softplus(-inf) = 0.\n" + _DOC_TAIL,
+    1, <void*>k_softplus[float], <void*>k_softplus[double])
+
+logit = _make_ufunc(
+    "logit",
+    "Logit, log(p / (1 - p)), the inverse of the sigmoid.\n\n"
+    "logit(0) = -inf, logit(1) = inf, NaN outside [0, 1].\n" + _DOC_TAIL,
+    1, <void*>k_logit[float], <void*>k_logit[double])
+
+silu = _make_ufunc(
+    "silu",
+    "SiLU (swish), x * sigmoid(x).\n" + _DOC_TAIL,
+    1, <void*>k_silu[float], <void*>k_silu[double])
+
+silu_grad = _make_ufunc(
+    "silu_grad",
+    "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n" + _DOC_TAIL,
+    1, <void*>k_silu_grad[float], <void*>k_silu_grad[double])
+
+bce_with_logits = _make_ufunc(
+    "bce_with_logits",
+    "Elementwise binary cross-entropy from logits z and targets y:\n"
+    "-(y log sigma(z) + (1 - y) log sigma(-z)).\n\n"
+    "Computed as relu(z)(1-y) + relu(-z) y + log1p(exp(-|z|)), a sum of\n"
+    "non-negative terms for y in [0, 1]; finite for every finite input and 0\n"
+    "for z = +-inf with the matching target.\n" + _DOC_TAIL,
+    2, <void*>k_bce[float], <void*>k_bce[double])
+
+bce_with_logits_grad = _make_ufunc(
+    "bce_with_logits_grad",
+    "Gradient of bce_with_logits with respect to z: sigmoid(z) - y.\n" + _DOC_TAIL,
+    2, <void*>k_bce_grad[float], <void*>k_bce_grad[double])
+

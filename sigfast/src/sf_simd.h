@@ -1,0 +1,112 @@
+/*
+ * sf_simd.h -- the few things the Cython kernels cannot say portably:
+ * bit casts, a fused multiply-add that is only used where the ISA has one,
+ * and CPU feature queries for the SIMD loader.
+ *
+ * Everything here is static inline and branch-free so that GCC's loop
+ * vectorizer can inline it into the kernels' element loops.  Bit casts go
+ * through memcpy, which GCC folds into a plain register move (and a vector
+ * reinterpretation inside vectorized loops).
+ */
+#ifndef SF_SIMD_H
+#define SF_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#ifndef SF_LEVEL_NAME
+#define SF_LEVEL_NAME "baseline"
+#endif
+
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define SF_HAS_FMA 1
+#else
+#define SF_HAS_FMA 0
+#endif
+
+#ifdef _OPENMP
+#define SF_OPENMP 1
+#else
+#define SF_OPENMP 0
+#endif
+
+static inline uint32_t sf_f2u(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float sf_u2f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+static inline uint64_t sf_d2u(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double sf_u2d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+/*
+ * 2**k for an integer-valued k in [-126, 127] (float) / [-1022, 1023] (double).
+ * k + (2**23 + 127) is an integer below 2**24, so its low mantissa bits hold
+ * the biased exponent; shifting them into the exponent field builds the power
+ * of two with no float->int conversion (AVX2 has none for int64).
+ */
+static inline float sf_pow2f(float k)
+{
+    return sf_u2f(sf_f2u(k + 8388735.0f) << 23);
+}
+static inline double sf_pow2d(double k)
+{
+    return sf_u2d(sf_d2u(k + 4503599627371519.0) << 52);
+}
+
+/* Unbiased exponent of a positive normal number, as a floating value. */
+static inline double sf_logbd(double x)
+{
+    return sf_u2d((sf_d2u(x) >> 52) | 0x4330000000000000ULL) - 4503599627371519.0;
+}
+/* Significand of a positive normal number, scaled to [1, 2). */
+static inline double sf_mantd(double x)
+{
+    return sf_u2d((sf_d2u(x) & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL);
+}
+
+/*
+ * Exact rounding error of a product: returns a*b - p exactly, where p is the
+ * rounded product fl(a*b).  With hardware FMA this is one instruction.
+ * Without it: float uses double (a 24x24-bit product is exact in 53 bits);
+ * double uses Dekker's splitting, guarded so huge operands (whose split
+ * overflows) give 0 instead of NaN -- callers only pass such operands where
+ * the error term is zero anyway.
+ */
+static inline float sf_prod_errf(float a, float b, float p)
+{
+#if SF_HAS_FMA
+    return __builtin_fmaf(a, b, -p);
+#else
+    return (float)((double)a * (double)b - (double)p);
+#endif
+}
+static inline double sf_prod_errd(double a, double b, double p)
+{
+#if SF_HAS_FMA
+    return __builtin_fma(a, b, -p);
+#else
+    const double C = 134217729.0; /* 2**27 + 1 */
+    double t = C * a, ah = t - (t - a), al = a - ah;
+    double u = C * b, bh = u - (u - b), bl = b - bh;
+    double e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    return (fabs(a) < 1e290 && fabs(b) < 1e290) ? e : 0.0;
+#endif
+}
+
+/* ---- CPU features for the SIMD loader (x86-64 only) ---- */
+static inline int sf_cpu_has(int level)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (level == 1)  /* x86-64-v3 */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+            && __builtin_cpu_supports("bmi2");
+    if (level == 2)  /* x86-64-v4 */
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512cd") && sf_cpu_has(1);
+    return level == 0;
+#else
+    return level == 0;
+#endif
+}
+
+#endif /* SF_SIMD_H */
