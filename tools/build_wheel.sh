@@ -7,8 +7,9 @@
 #   1. python -m build --wheel                  (isolated build, PyPI build deps)
 #   2. auditwheel repair                        (bundles libgomp into sigfast.libs/)
 #   3. add the GCC Runtime Library Exception to the wheel's
-#      *.dist-info/licenses/ (+ License-File in METADATA; RECORD rewritten
-#      by `wheel pack`)                          -> dist/<manylinux wheel>
+#      *.dist-info/licenses/ (+ License-File in METADATA, RECORD rewritten;
+#      tools/add_wheel_license.py), then check it with `wheel unpack`
+#                                                -> dist/<manylinux wheel>
 #   4. sigfast's own extension modules need no glibc symbol newer than
 #      $SIGFAST_GLIBC_MAX (2.28, the manylinux_2_28 baseline)
 #   5. the modules every x86-64 CPU loads (_kernels_baseline, _openmp) hold
@@ -110,59 +111,33 @@ echo "repaired: $WHEEL_NAME (platform tag $PLAT_TAG)"
 # --------------------------------------------------------------------------
 step "add GCC Runtime Library Exception to the wheel's licenses"
 [ -f "$EXCEPTION_TXT" ] || die "missing $EXCEPTION_TXT"
-UNPACK=$WORK/unpacked
-rm -rf "$UNPACK" && mkdir -p "$UNPACK"
-"$TPY" -m wheel unpack -d "$UNPACK" "$REP_WHEEL" > /dev/null
-TREE=$(echo "$UNPACK"/sigfast-*)
-DISTINFO=$(echo "$TREE"/sigfast-*.dist-info)
-[ -d "$DISTINFO" ] || die "no dist-info in $TREE"
-
-GOMP_LIBS=("$TREE"/sigfast.libs/libgomp*.so*)
+# tools/add_wheel_license.py (stdlib only; cibuildwheel's repair step runs the
+# same) adds dist-info/licenses/<file> + License-File and rewrites RECORD.
+WHEEL=$DIST/$WHEEL_NAME
+cp -f "$REP_WHEEL" "$WHEEL"
+"$TPY" "$ROOT/tools/add_wheel_license.py" "$EXCEPTION_TXT" "$WHEEL" --if-bundled '*.libs/libgomp*'
+# re-read with `wheel unpack`, which checks every file against its RECORD hash
+rm -rf "$WORK/verify"
+"$TPY" -m wheel unpack -d "$WORK/verify" "$WHEEL" > /dev/null || die "RECORD check failed for $WHEEL"
+CHECK_TREE=$(echo "$WORK/verify"/sigfast-*)
+GOMP_LIBS=("$CHECK_TREE"/sigfast.libs/libgomp*.so*)
 BUNDLED_OMP=""
 if [ ${#GOMP_LIBS[@]} -gt 0 ]; then
     BUNDLED_OMP=$(basename "${GOMP_LIBS[0]}")
-    mkdir -p "$DISTINFO/licenses"
-    cp "$EXCEPTION_TXT" "$DISTINFO/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt"
-    if ! grep -q '^License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt$' "$DISTINFO/METADATA"; then
-        # insert after the last License-File line (or after Version:)
-        "$TPY" - "$DISTINFO/METADATA" <<'EOF'
-import sys
-path = sys.argv[1]
-with open(path, encoding="utf-8", newline="") as f:
-    head, sep, body = f.read().partition("\n\n")
-lines = head.split("\n")
-idx = max((i for i, l in enumerate(lines) if l.startswith(("License-File:", "Version:"))))
-lines.insert(idx + 1, "License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt")
-with open(path, "w", encoding="utf-8", newline="") as f:
-    f.write("\n".join(lines) + sep + body)
-EOF
-    fi
+    lic=$(echo "$CHECK_TREE"/sigfast-*.dist-info/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt)
+    cmp -s "$lic" "$EXCEPTION_TXT" || die "exception text missing from $WHEEL"
+    grep -q '^License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt$' "$CHECK_TREE"/sigfast-*.dist-info/METADATA ||
+        die "METADATA lacks License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt"
+    grep -q 'licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt,sha256=' "$CHECK_TREE"/sigfast-*.dist-info/RECORD ||
+        die "RECORD has no entry for the exception text"
+    echo "bundled $BUNDLED_OMP; licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt in the wheel (RECORD hashes verified)"
 else
     echo "WARNING: no libgomp bundled (built without OpenMP?); no exception text added"
-fi
-rm -f "$DIST/$WHEEL_NAME"
-"$TPY" -m wheel pack -d "$DIST" "$TREE" > /dev/null
-WHEEL=$DIST/$WHEEL_NAME
-[ -f "$WHEEL" ] || die "wheel pack did not produce $WHEEL"
-# re-read: `wheel unpack` verifies every RECORD hash
-rm -rf "$WORK/verify" && "$TPY" -m wheel unpack -d "$WORK/verify" "$WHEEL" > /dev/null
-if [ -n "$BUNDLED_OMP" ]; then
-    "$TPY" -m zipfile -l "$WHEEL" | grep -q 'dist-info/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt' ||
-        die "exception text missing from $WHEEL"
-    unzip_record=$("$TPY" -c "
-import sys, zipfile
-z = zipfile.ZipFile(sys.argv[1])
-rec = [n for n in z.namelist() if n.endswith('.dist-info/RECORD')][0]
-print(z.read(rec).decode())" "$WHEEL")
-    grep -q 'licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt,sha256=' <<<"$unzip_record" ||
-        die "RECORD has no entry for the exception text"
-    echo "bundled $BUNDLED_OMP; added licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt (RECORD verified)"
 fi
 echo "final wheel: $WHEEL"
 
 # --------------------------------------------------------------------------
 step "glibc symbol versions (sigfast's own modules, max allowed GLIBC_$GLIBC_MAX)"
-CHECK_TREE=$(echo "$WORK/verify"/sigfast-*)
 GLIBC_OWN_MAX=0
 glibc_fail=0
 for so in "$CHECK_TREE"/sigfast/*.so; do
