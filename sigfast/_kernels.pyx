@@ -56,6 +56,12 @@ from sigfast._openmp cimport sf_num_threads
 cnp.import_array()
 cnp.import_ufunc()
 
+cdef extern from "<fenv.h>" nogil:
+    int FE_ALL_EXCEPT
+    int fetestexcept(int excepts)
+    int feclearexcept(int excepts)
+    int feraiseexcept(int excepts)
+
 cdef extern from "sf_simd.h" nogil:
     const char* SF_LEVEL_NAME
     int SF_HAS_FMA
@@ -395,7 +401,33 @@ cdef inline double d_silu_grad(double x) noexcept nogil:
     Ul = ((1.0 - (Uh - bb)) + (Th - bb)) + Te
     gh = oh * Uh
     ge = prod_err(oh, Uh, gh) + (oh * Ul + ol * Uh)
-    return scale(gh + ge, ko)
+    gh = scale(gh + ge, ko)
+    return silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else gh
+
+
+# silu' has a simple zero at x0 = -1.27846454276107379510935873902 (mpmath,
+# 300 bits), stored as X0H + X0L.  Within |x - x0| < 1e-2 the general formula
+# above cancels (1 + x sigma(-x) -> 0) and keeps only ~2**-62 absolute
+# accuracy (19 ulp at x0 + 8e-6, above 1 ulp out to |x - x0| ~ 5e-3); within
+# 1e-2 the Taylor series of silu' about x0 (coefficients from mpmath.taylor
+# at 300 bits; degree 9, truncation below 2e-6 ulp) is used instead, with delta = x - x0 and the leading
+# coefficient kept as two words.
+cdef double X0H = -1.2784645427610737
+cdef double X0L = -1.0946994183093437e-16
+
+
+cdef inline double silu_grad_near_zero(double x) noexcept nogil:
+    cdef double d0, dh, dl, p, tail
+    d0 = x - X0H                       # exact (Sterbenz)
+    dh = d0 - X0L
+    dl = (d0 - dh) - X0L
+    p = dh * 0.2178117057198001
+    tail = dh * (0.1466487969969469 + dh * (0.018874814223782312 + dh * (
+        -0.015222655223188032 + dh * (-0.006606589138356696 + dh * (
+            0.000126627410081122 + dh * (0.0007985218818397998 + dh * (
+                0.00018570724361186496 + dh * -4.090534237428612e-05)))))))
+    return p + ((prod_err(dh, 0.2178117057198001, p) + 0.2178117057198001 * dl)
+                + dh * (-3.974332795880862e-18 + tail))
 
 
 cdef inline real e_silu_grad(real x) noexcept nogil:
@@ -659,21 +691,39 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
         off += m
 
 
+cdef inline void restore_fpflags(int flags) noexcept nogil:
+    # The kernels evaluate both sides of every select, so intermediate
+    # overflow/invalid flags are normal and meaningless; NumPy would turn them
+    # into RuntimeWarnings.  Put the calling thread's flags back as they were
+    # (flags raised before this loop, e.g. by NumPy's casts, survive).
+    feclearexcept(FE_ALL_EXCEPT)
+    if flags:
+        feraiseexcept(flags)
+
+
 cdef void loop_unary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 4)
+    restore_fpflags(flags)
 
 cdef void loop_unary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 8)
+    restore_fpflags(flags)
 
 cdef void loop_binary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 4)
+    restore_fpflags(flags)
 
 cdef void loop_binary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 8)
+    restore_fpflags(flags)
 
 
 # ---------------------------------------------------------------------------
