@@ -20,9 +20,10 @@ Design
   essentially once.  Results that are subnormal are produced by one final
   scaling, so they are rounded once as well (NumPy, SciPy, PyTorch and JAX
   flush them to 0).
-* Three float32 kernels (logit, silu_grad, sigmoid_grad_from_output) evaluate
-  the float64 algorithm and round: they have no speed floor, and silu_grad
-  needs the headroom near its zero at x = -1.2785.
+* Four float32 kernels (logit, silu_grad, sigmoid_grad_from_output,
+  bce_with_logits_grad) evaluate the float64 algorithm and round: they have
+  no speed floor, and silu_grad and sigma(z) - y need the headroom where
+  they cancel (near x = -1.2785, and where sigma(z) ~ y).
 * ufunc plumbing: a ufunc's per-dtype ``data`` pointer holds the contiguous
   kernel ``k(x, y, n)`` for that dtype.  One generic inner loop per arity
   calls it directly for contiguous data (split across OpenMP threads above
@@ -61,6 +62,11 @@ cdef extern from "<fenv.h>" nogil:
     int fetestexcept(int excepts)
     int feclearexcept(int excepts)
     int feraiseexcept(int excepts)
+
+cdef extern from "numpy/halffloat.h" nogil:
+    ctypedef unsigned short npy_half
+    float npy_half_to_float(npy_half h)
+    npy_half npy_float_to_half(float f)
 
 cdef extern from "sf_simd.h" nogil:
     const char* SF_LEVEL_NAME
@@ -509,12 +515,21 @@ cdef inline real e_bce(real z, real y) noexcept nogil:
     return (t1 + t2) + L
 
 
-cdef inline real e_bce_grad(real z, real y) noexcept nogil:
+cdef inline double d_bce_grad(double z, double y) noexcept nogil:
     # d/dz BCE = sigma(z) - y; sigma's low word is added after the (exact,
-    # when sigma ~ y) subtraction.
-    cdef real yl, kk, yh
+    # when sigma ~ y) subtraction, so the cancellation costs nothing.
+    cdef double yl, kk, yh
     yh = sig_core(z, &yl, &kk)
     return (scale(yh, kk) - y) + scale(yl, kk)
+
+
+cdef inline real e_bce_grad(real z, real y) noexcept nogil:
+    # float32 goes through float64: sigma(z) ~ y cancels all the leading
+    # bits, and float32's own low word of sigma is only good to ~2**-30.
+    if real is float:
+        return <float>d_bce_grad(<double>z, <double>y)
+    else:
+        return d_bce_grad(z, y)
 
 
 # ---------------------------------------------------------------------------
@@ -635,8 +650,12 @@ cdef void run_binary(bkern_t kern, const char* a, const char* b, char* y,
 
 cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
                         Py_ssize_t isz) noexcept nogil:
+    # isz == 2: float16 in, float32 in the buffer (exact widening).
     cdef Py_ssize_t j
-    if isz == 4:
+    if isz == 2:
+        for j in range(m):
+            (<float*>dst)[j] = npy_half_to_float((<const npy_half*>(src + j * step))[0])
+    elif isz == 4:
         for j in range(m):
             (<float*>dst)[j] = (<const float*>(src + j * step))[0]
     else:
@@ -646,8 +665,12 @@ cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
 
 cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m,
                          Py_ssize_t isz) noexcept nogil:
+    # isz == 2: the float32 result is rounded once to float16.
     cdef Py_ssize_t j
-    if isz == 4:
+    if isz == 2:
+        for j in range(m):
+            (<npy_half*>(dst + j * step))[0] = npy_float_to_half((<const float*>src)[j])
+    elif isz == 4:
         for j in range(m):
             (<float*>(dst + j * step))[0] = (<const float*>src)[j]
     else:
@@ -660,7 +683,7 @@ cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* s
     cdef Py_ssize_t n = dims[0], off, m
     cdef double bx[BLOCK]
     cdef double by[BLOCK]
-    if steps[0] == isz and steps[1] == isz:
+    if isz != 2 and steps[0] == isz and steps[1] == isz:
         run_unary(kern, args[0], args[1], n, isz)
         return
     off = 0
@@ -678,7 +701,7 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
     cdef double ba[BLOCK]
     cdef double bb[BLOCK]
     cdef double by[BLOCK]
-    if steps[0] == isz and steps[1] == isz and steps[2] == isz:
+    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
         run_binary(kern, args[0], args[1], args[2], n, isz)
         return
     off = 0
@@ -700,6 +723,19 @@ cdef inline void restore_fpflags(int flags) noexcept nogil:
     if flags:
         feraiseexcept(flags)
 
+
+cdef void loop_unary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                       void* data) noexcept nogil:
+    # float16: computed by the float32 kernel in blocks, rounded back to half.
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    unary_loop(args, dims, steps, <ukern_t>data, 2)
+    restore_fpflags(flags)
+
+cdef void loop_binary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    binary_loop(args, dims, steps, <bkern_t>data, 2)
+    restore_fpflags(flags)
 
 cdef void loop_unary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
@@ -730,18 +766,17 @@ cdef void loop_binary_d(char** args, const npy_intp* dims, const npy_intp* steps
 # ufunc objects
 # ---------------------------------------------------------------------------
 
-cdef char _types1[4]
-_types1[0] = cnp.NPY_FLOAT
-_types1[1] = cnp.NPY_FLOAT
-_types1[2] = cnp.NPY_DOUBLE
-_types1[3] = cnp.NPY_DOUBLE
-cdef char _types2[6]
-_types2[0] = cnp.NPY_FLOAT
-_types2[1] = cnp.NPY_FLOAT
-_types2[2] = cnp.NPY_FLOAT
-_types2[3] = cnp.NPY_DOUBLE
-_types2[4] = cnp.NPY_DOUBLE
-_types2[5] = cnp.NPY_DOUBLE
+# Loop order matters: NumPy takes the first loop the inputs cast to safely,
+# so bool/int8 -> float16, int16 -> float32, int32/int64 -> float64, as np.exp.
+cdef char _types1[6]
+cdef char _types2[9]
+cdef int _i
+for _i, _t in enumerate((23, cnp.NPY_FLOAT, cnp.NPY_DOUBLE)):   # 23 = NPY_HALF
+    _types1[2 * _i] = _t
+    _types1[2 * _i + 1] = _t
+    _types2[3 * _i] = _t
+    _types2[3 * _i + 1] = _t
+    _types2[3 * _i + 2] = _t
 
 # NumPy keeps the name and doc pointers: the bytes must live as long as the ufunc.
 _keepalive = []
@@ -749,30 +784,33 @@ _keepalive = []
 
 cdef object _make_ufunc(str name, str doc, int nin, void* kf, void* kd):
     cdef cnp.PyUFuncGenericFunction* funcs = <cnp.PyUFuncGenericFunction*>malloc(
-        2 * sizeof(cnp.PyUFuncGenericFunction))
-    cdef void** data = <void**>malloc(2 * sizeof(void*))
+        3 * sizeof(cnp.PyUFuncGenericFunction))
+    cdef void** data = <void**>malloc(3 * sizeof(void*))
+    cdef char* types = &_types1[0] if nin == 1 else &_types2[0]
     if funcs == NULL or data == NULL:
         raise MemoryError()
     if nin == 1:
-        funcs[0] = <cnp.PyUFuncGenericFunction>loop_unary_f
-        funcs[1] = <cnp.PyUFuncGenericFunction>loop_unary_d
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_unary_h
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_unary_f
+        funcs[2] = <cnp.PyUFuncGenericFunction>loop_unary_d
     else:
-        funcs[0] = <cnp.PyUFuncGenericFunction>loop_binary_f
-        funcs[1] = <cnp.PyUFuncGenericFunction>loop_binary_d
-    data[0] = kf
-    data[1] = kd
-    cdef char* types = &_types1[0] if nin == 1 else &_types2[0]
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_binary_h
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_binary_f
+        funcs[2] = <cnp.PyUFuncGenericFunction>loop_binary_d
+    data[0] = kf        # float16 runs the float32 kernel
+    data[1] = kf
+    data[2] = kd
     bname = name.encode()
     bdoc = doc.encode()
     _keepalive.append((bname, bdoc))
     return cnp.PyUFunc_FromFuncAndData(
-        funcs, data, types, 2, nin, 1,
-        cnp.PyUFunc_None, bname, bdoc, 0)
+        funcs, data, types, 3, nin, 1, cnp.PyUFunc_None, bname, bdoc, 0)
 
 
 _DOC_TAIL = """
-float32 and float64 loops compute natively in that precision; integer and
-bool inputs follow NumPy's casting rules.  Supports ``out=``, ``where=``,
+float32 and float64 loops compute natively in that precision; float16 is
+computed in float32 and rounded once to float16; integer and bool inputs
+follow NumPy's casting rules (as np.exp).  Supports ``out=``, ``where=``,
 broadcasting and every other ufunc keyword.
 """
 
