@@ -516,11 +516,21 @@ cdef inline real e_bce(real z, real y) noexcept nogil:
 
 
 cdef inline double d_bce_grad(double z, double y) noexcept nogil:
-    # d/dz BCE = sigma(z) - y; sigma's low word is added after the (exact,
-    # when sigma ~ y) subtraction, so the cancellation costs nothing.
-    cdef double yl, kk, yh
-    yh = sig_core(z, &yl, &kk)
-    return (scale(yh, kk) - y) + scale(yl, kk)
+    # d/dz BCE = sigma(z) - y.  With s = sigma(-|z|) = 2**kk (yh + yl):
+    #   z < 0:  s - y,             yh's part first (exact when s ~ y), then yl;
+    #   z >= 0: (1 - y) - s,       1 - y = w + wl by TwoSum,
+    # so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
+    # (and is exactly 0 at z = +inf, y = 1).
+    cdef double yl, kk, yh, sh, sl, w, bb, wl, gneg, gpos
+    yh = sig_core(-fabs(z), &yl, &kk)
+    sh = scale(yh, kk)
+    sl = scale(yl, kk)
+    gneg = (sh - y) + sl
+    w = 1.0 - y
+    bb = w - 1.0
+    wl = (1.0 - (w - bb)) + (-y - bb)
+    gpos = ((w - sh) + wl) - sl
+    return gneg if z < 0 else gpos
 
 
 cdef inline real e_bce_grad(real z, real y) noexcept nogil:
