@@ -20,9 +20,10 @@ Design
   essentially once.  Results that are subnormal are produced by one final
   scaling, so they are rounded once as well (NumPy, SciPy, PyTorch and JAX
   flush them to 0).
-* Three float32 kernels (logit, silu_grad, sigmoid_grad_from_output) evaluate
-  the float64 algorithm and round: they have no speed floor, and silu_grad
-  needs the headroom near its zero at x = -1.2785.
+* Four float32 kernels (logit, silu_grad, sigmoid_grad_from_output,
+  bce_with_logits_grad) evaluate the float64 algorithm and round: they have
+  no speed floor, and silu_grad and sigma(z) - y need the headroom where
+  they cancel (near x = -1.2785, and where sigma(z) ~ y).
 * ufunc plumbing: a ufunc's per-dtype ``data`` pointer holds the contiguous
   kernel ``k(x, y, n)`` for that dtype.  One generic inner loop per arity
   calls it directly for contiguous data (split across OpenMP threads above
@@ -55,6 +56,17 @@ from sigfast._openmp cimport sf_num_threads
 
 cnp.import_array()
 cnp.import_ufunc()
+
+cdef extern from "<fenv.h>" nogil:
+    int FE_ALL_EXCEPT
+    int fetestexcept(int excepts)
+    int feclearexcept(int excepts)
+    int feraiseexcept(int excepts)
+
+cdef extern from "numpy/halffloat.h" nogil:
+    ctypedef unsigned short npy_half
+    float npy_half_to_float(npy_half h)
+    npy_half npy_float_to_half(float f)
 
 cdef extern from "sf_simd.h" nogil:
     const char* SF_LEVEL_NAME
@@ -395,7 +407,33 @@ cdef inline double d_silu_grad(double x) noexcept nogil:
     Ul = ((1.0 - (Uh - bb)) + (Th - bb)) + Te
     gh = oh * Uh
     ge = prod_err(oh, Uh, gh) + (oh * Ul + ol * Uh)
-    return scale(gh + ge, ko)
+    gh = scale(gh + ge, ko)
+    return silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else gh
+
+
+# silu' has a simple zero at x0 = -1.27846454276107379510935873902 (mpmath,
+# 300 bits), stored as X0H + X0L.  Within |x - x0| < 1e-2 the general formula
+# above cancels (1 + x sigma(-x) -> 0) and keeps only ~2**-62 absolute
+# accuracy (19 ulp at x0 + 8e-6, above 1 ulp out to |x - x0| ~ 5e-3); within
+# 1e-2 the Taylor series of silu' about x0 (coefficients from mpmath.taylor
+# at 300 bits; degree 9, truncation below 2e-6 ulp) is used instead, with delta = x - x0 and the leading
+# coefficient kept as two words.
+cdef double X0H = -1.2784645427610737
+cdef double X0L = -1.0946994183093437e-16
+
+
+cdef inline double silu_grad_near_zero(double x) noexcept nogil:
+    cdef double d0, dh, dl, p, tail
+    d0 = x - X0H                       # exact (Sterbenz)
+    dh = d0 - X0L
+    dl = (d0 - dh) - X0L
+    p = dh * 0.2178117057198001
+    tail = dh * (0.1466487969969469 + dh * (0.018874814223782312 + dh * (
+        -0.015222655223188032 + dh * (-0.006606589138356696 + dh * (
+            0.000126627410081122 + dh * (0.0007985218818397998 + dh * (
+                0.00018570724361186496 + dh * -4.090534237428612e-05)))))))
+    return p + ((prod_err(dh, 0.2178117057198001, p) + 0.2178117057198001 * dl)
+                + dh * (-3.974332795880862e-18 + tail))
 
 
 cdef inline real e_silu_grad(real x) noexcept nogil:
@@ -477,12 +515,31 @@ cdef inline real e_bce(real z, real y) noexcept nogil:
     return (t1 + t2) + L
 
 
+cdef inline double d_bce_grad(double z, double y) noexcept nogil:
+    # d/dz BCE = sigma(z) - y.  With s = sigma(-|z|) = 2**kk (yh + yl):
+    #   z < 0:  s - y,             yh's part first (exact when s ~ y), then yl;
+    #   z >= 0: (1 - y) - s,       1 - y = w + wl by TwoSum,
+    # so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
+    # (and is exactly 0 at z = +inf, y = 1).
+    cdef double yl, kk, yh, sh, sl, w, bb, wl, gneg, gpos
+    yh = sig_core(-fabs(z), &yl, &kk)
+    sh = scale(yh, kk)
+    sl = scale(yl, kk)
+    gneg = (sh - y) + sl
+    w = 1.0 - y
+    bb = w - 1.0
+    wl = (1.0 - (w - bb)) + (-y - bb)
+    gpos = ((w - sh) + wl) - sl
+    return gneg if z < 0 else gpos
+
+
 cdef inline real e_bce_grad(real z, real y) noexcept nogil:
-    # d/dz BCE = sigma(z) - y; sigma's low word is added after the (exact,
-    # when sigma ~ y) subtraction.
-    cdef real yl, kk, yh
-    yh = sig_core(z, &yl, &kk)
-    return (scale(yh, kk) - y) + scale(yl, kk)
+    # float32 goes through float64: sigma(z) ~ y cancels all the leading
+    # bits, and float32's own low word of sigma is only good to ~2**-30.
+    if real is float:
+        return <float>d_bce_grad(<double>z, <double>y)
+    else:
+        return d_bce_grad(z, y)
 
 
 # ---------------------------------------------------------------------------
@@ -603,8 +660,12 @@ cdef void run_binary(bkern_t kern, const char* a, const char* b, char* y,
 
 cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
                         Py_ssize_t isz) noexcept nogil:
+    # isz == 2: float16 in, float32 in the buffer (exact widening).
     cdef Py_ssize_t j
-    if isz == 4:
+    if isz == 2:
+        for j in range(m):
+            (<float*>dst)[j] = npy_half_to_float((<const npy_half*>(src + j * step))[0])
+    elif isz == 4:
         for j in range(m):
             (<float*>dst)[j] = (<const float*>(src + j * step))[0]
     else:
@@ -614,8 +675,12 @@ cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
 
 cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m,
                          Py_ssize_t isz) noexcept nogil:
+    # isz == 2: the float32 result is rounded once to float16.
     cdef Py_ssize_t j
-    if isz == 4:
+    if isz == 2:
+        for j in range(m):
+            (<npy_half*>(dst + j * step))[0] = npy_float_to_half((<const float*>src)[j])
+    elif isz == 4:
         for j in range(m):
             (<float*>(dst + j * step))[0] = (<const float*>src)[j]
     else:
@@ -628,7 +693,7 @@ cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* s
     cdef Py_ssize_t n = dims[0], off, m
     cdef double bx[BLOCK]
     cdef double by[BLOCK]
-    if steps[0] == isz and steps[1] == isz:
+    if isz != 2 and steps[0] == isz and steps[1] == isz:
         run_unary(kern, args[0], args[1], n, isz)
         return
     off = 0
@@ -646,7 +711,7 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
     cdef double ba[BLOCK]
     cdef double bb[BLOCK]
     cdef double by[BLOCK]
-    if steps[0] == isz and steps[1] == isz and steps[2] == isz:
+    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
         run_binary(kern, args[0], args[1], args[2], n, isz)
         return
     off = 0
@@ -659,39 +724,69 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
         off += m
 
 
+cdef inline void restore_fpflags(int flags) noexcept nogil:
+    # The kernels evaluate both sides of every select, so intermediate
+    # overflow/invalid flags are normal and meaningless; NumPy would turn them
+    # into RuntimeWarnings.  Put the calling thread's flags back as they were
+    # (flags raised before this loop, e.g. by NumPy's casts, survive).
+    feclearexcept(FE_ALL_EXCEPT)
+    if flags:
+        feraiseexcept(flags)
+
+
+cdef void loop_unary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                       void* data) noexcept nogil:
+    # float16: computed by the float32 kernel in blocks, rounded back to half.
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    unary_loop(args, dims, steps, <ukern_t>data, 2)
+    restore_fpflags(flags)
+
+cdef void loop_binary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    binary_loop(args, dims, steps, <bkern_t>data, 2)
+    restore_fpflags(flags)
+
 cdef void loop_unary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 4)
+    restore_fpflags(flags)
 
 cdef void loop_unary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 8)
+    restore_fpflags(flags)
 
 cdef void loop_binary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 4)
+    restore_fpflags(flags)
 
 cdef void loop_binary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 8)
+    restore_fpflags(flags)
 
 
 # ---------------------------------------------------------------------------
 # ufunc objects
 # ---------------------------------------------------------------------------
 
-cdef char _types1[4]
-_types1[0] = cnp.NPY_FLOAT
-_types1[1] = cnp.NPY_FLOAT
-_types1[2] = cnp.NPY_DOUBLE
-_types1[3] = cnp.NPY_DOUBLE
-cdef char _types2[6]
-_types2[0] = cnp.NPY_FLOAT
-_types2[1] = cnp.NPY_FLOAT
-_types2[2] = cnp.NPY_FLOAT
-_types2[3] = cnp.NPY_DOUBLE
-_types2[4] = cnp.NPY_DOUBLE
-_types2[5] = cnp.NPY_DOUBLE
+# Loop order matters: NumPy takes the first loop the inputs cast to safely,
+# so bool/int8 -> float16, int16 -> float32, int32/int64 -> float64, as np.exp.
+cdef char _types1[6]
+cdef char _types2[9]
+cdef int _i
+for _i, _t in enumerate((23, cnp.NPY_FLOAT, cnp.NPY_DOUBLE)):   # 23 = NPY_HALF
+    _types1[2 * _i] = _t
+    _types1[2 * _i + 1] = _t
+    _types2[3 * _i] = _t
+    _types2[3 * _i + 1] = _t
+    _types2[3 * _i + 2] = _t
 
 # NumPy keeps the name and doc pointers: the bytes must live as long as the ufunc.
 _keepalive = []
@@ -699,30 +794,33 @@ _keepalive = []
 
 cdef object _make_ufunc(str name, str doc, int nin, void* kf, void* kd):
     cdef cnp.PyUFuncGenericFunction* funcs = <cnp.PyUFuncGenericFunction*>malloc(
-        2 * sizeof(cnp.PyUFuncGenericFunction))
-    cdef void** data = <void**>malloc(2 * sizeof(void*))
+        3 * sizeof(cnp.PyUFuncGenericFunction))
+    cdef void** data = <void**>malloc(3 * sizeof(void*))
+    cdef char* types = &_types1[0] if nin == 1 else &_types2[0]
     if funcs == NULL or data == NULL:
         raise MemoryError()
     if nin == 1:
-        funcs[0] = <cnp.PyUFuncGenericFunction>loop_unary_f
-        funcs[1] = <cnp.PyUFuncGenericFunction>loop_unary_d
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_unary_h
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_unary_f
+        funcs[2] = <cnp.PyUFuncGenericFunction>loop_unary_d
     else:
-        funcs[0] = <cnp.PyUFuncGenericFunction>loop_binary_f
-        funcs[1] = <cnp.PyUFuncGenericFunction>loop_binary_d
-    data[0] = kf
-    data[1] = kd
-    cdef char* types = &_types1[0] if nin == 1 else &_types2[0]
+        funcs[0] = <cnp.PyUFuncGenericFunction>loop_binary_h
+        funcs[1] = <cnp.PyUFuncGenericFunction>loop_binary_f
+        funcs[2] = <cnp.PyUFuncGenericFunction>loop_binary_d
+    data[0] = kf        # float16 runs the float32 kernel
+    data[1] = kf
+    data[2] = kd
     bname = name.encode()
     bdoc = doc.encode()
     _keepalive.append((bname, bdoc))
     return cnp.PyUFunc_FromFuncAndData(
-        funcs, data, types, 2, nin, 1,
-        cnp.PyUFunc_None, bname, bdoc, 0)
+        funcs, data, types, 3, nin, 1, cnp.PyUFunc_None, bname, bdoc, 0)
 
 
 _DOC_TAIL = """
-float32 and float64 loops compute natively in that precision; integer and
-bool inputs follow NumPy's casting rules.  Supports ``out=``, ``where=``,
+float32 and float64 loops compute natively in that precision; float16 is
+computed in float32 and rounded once to float16; integer and bool inputs
+follow NumPy's casting rules (as np.exp).  Supports ``out=``, ``where=``,
 broadcasting and every other ufunc keyword.
 """
 

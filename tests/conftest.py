@@ -1,0 +1,40 @@
+import os
+import sys
+
+import numpy as np
+import pytest
+
+# Helpers (mpref, registry) live beside the tests; pytest runs in importlib
+# mode, which does not put this folder on sys.path by itself.
+sys.path.insert(0, os.path.dirname(__file__))
+
+import sigfast  # noqa: E402
+
+try:
+    from sigfast import _build_info  # noqa: F401
+except ImportError:  # pragma: no cover - a configuration error, not a test
+    raise ImportError(
+        f"imported sigfast from {os.path.dirname(sigfast.__file__)}, which is not a "
+        "built package; install it (pip install .[test]) and run pytest as "
+        "documented in README.md") from None
+
+from sigfast import _dispatch  # noqa: E402
+
+LEVELS = _dispatch.runnable_levels()
+
+
+@pytest.fixture(params=LEVELS)
+def kern(request):
+    """The kernel module of each SIMD level this machine can run."""
+    return _dispatch.load(request.param)
+
+
+@pytest.fixture(params=[np.float32, np.float64], ids=["f32", "f64"])
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture(params=[1, 2], ids=["t1", "t2"])
+def threads(request):
+    with sigfast.num_threads(request.param):
+        yield request.param

@@ -1,0 +1,156 @@
+"""Accuracy against mpmath (160 bits) over each dtype's whole finite range.
+
+Bound: max error <= 1.5 ulp for every unary function at every SIMD level,
+measured in subnormal ulps where the exact result is subnormal; BCE <= 4 ulp.
+The measured maxima are in the README (bench/accuracy_table.py prints them).
+"""
+import mpmath
+import numpy as np
+import pytest
+
+import mpref
+import sigfast
+from registry import UNARY
+
+N = 1500          # per function x dtype x level; plus the cut-off points
+BOUND = 1.5
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_max_ulp(kern, name, dtype):
+    xs = mpref.unary_inputs(name, dtype, N, seed=hash(name) % 1000)
+    exact = mpref.exact1(name, xs)
+    got = getattr(kern, name)(xs)
+    err = mpref.ulp_errors(got, exact, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BOUND, (name, xs[i], got[i], float(exact[i]), err[i])
+
+
+def _bce_inputs(dtype, n, seed):
+    rng = np.random.default_rng(seed)
+    xs = mpref.unary_inputs("sigmoid", dtype, n, seed)
+    y01 = rng.integers(0, 2, xs.size).astype(dtype)
+    yu = rng.uniform(0, 1, xs.size).astype(dtype)
+    return np.concatenate([xs, xs]), np.concatenate([y01, yu])
+
+
+@pytest.mark.parametrize("name", ["bce_with_logits"])
+def test_bce_max_ulp(kern, name, dtype):
+    z, y = _bce_inputs(dtype, N, 7)
+    exact = mpref.exact2(name, z, y)
+    got = getattr(kern, name)(z, y)
+    err = mpref.ulp_errors(got, exact, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= 4, (z[i], y[i], got[i], float(exact[i]), err[i])
+    assert np.all(np.isfinite(got))
+
+
+def test_bce_grad_accuracy(kern, dtype):
+    # sigma(z) - y: within 1 ulp of the result, plus (float64 only, where no
+    # wider type exists) 2**-54 * |y| where sigma(z) ~ y cancels.
+    z, y = _bce_inputs(dtype, N, 11)
+    exact = mpref.exact2("bce_with_logits_grad", z, y)
+    got = kern.bce_with_logits_grad(z, y)
+    err = mpref.ulp_errors(got, exact, dtype)
+    if dtype == np.float32:
+        assert err.max() <= BOUND
+    else:
+        ulp_abs = np.array([abs(float(e)) for e in exact]) * 2.0 ** -52 + 1e-320
+        slack = 2.0 ** -54 * np.abs(y) / ulp_abs
+        assert np.all(err <= BOUND + slack)
+
+
+# --- exact values at the cut-offs and special values ---------------------------
+
+def bits(a):
+    return np.asarray(a).tobytes()
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64])
+def test_special_values(kern, dt):
+    inf, nan = dt(np.inf), dt(np.nan)
+    f = kern
+    assert f.sigmoid(inf) == 1 and f.sigmoid(-inf) == 0
+    assert np.isnan(f.sigmoid(nan))
+    ls = f.log_sigmoid(np.array([inf, -inf, nan], dt))
+    assert bits(ls[0]) == bits(dt(-0.0))               # -0.0, not +0.0
+    assert ls[1] == -np.inf and np.isnan(ls[2])
+    sp = f.softplus(np.array([inf, -inf, nan], dt))
+    assert sp[0] == np.inf and bits(sp[1]) == bits(dt(0.0)) and np.isnan(sp[2])
+    lg = f.logit(np.array([0, 1, 0.5, -0.1, 1.1, nan], dt))
+    assert lg[0] == -np.inf and lg[1] == np.inf and lg[2] == 0
+    assert np.all(np.isnan(lg[3:]))
+    si = f.silu(np.array([inf, -inf, nan, 0.0], dt))
+    assert si[0] == np.inf and si[1] == 0 and np.isnan(si[2]) and si[3] == 0
+    sg = f.silu_grad(np.array([inf, -inf, nan, 0.0], dt))
+    assert sg[0] == 1 and sg[1] == 0 and np.isnan(sg[2]) and sg[3] == 0.5
+    g = f.sigmoid_grad(np.array([inf, -inf, nan, 0.0], dt))
+    assert g[0] == 0 and g[1] == 0 and np.isnan(g[2]) and g[3] == 0.25
+    assert np.all(np.isnan(f.sigmoid_grad_from_output(np.array([nan], dt))))
+    # BCE: 0 at +-inf with the matching target, inf with the wrong one
+    z = np.array([inf, -inf, inf, -inf], dt)
+    y = np.array([1, 0, 0, 1], dt)
+    np.testing.assert_array_equal(f.bce_with_logits(z, y), [0, 0, np.inf, np.inf])
+    np.testing.assert_array_equal(f.bce_with_logits_grad(z, y), [0, 0, 1, -1])
+
+
+@pytest.mark.parametrize("dt,x,want", [
+    # Exact values rounded to the dtype, from
+    #   mpmath.mp.prec = 160; 1 / (1 + mpmath.exp(-mpmath.mpf(x)))
+    # NumPy/SciPy/PyTorch/JAX return 0 for every subnormal one of these.
+    (np.float32, 88.0, 1.0), (np.float32, 89.0, 1.0), (np.float32, 17.0, 0.9999999403953552),
+    (np.float64, 709.0, 1.0), (np.float64, 710.0, 1.0), (np.float64, 37.0, 0.9999999999999999),
+    (np.float32, -88.0, 6.054601485195952e-39), (np.float32, -89.0, 2.2273639090442967e-39),
+    (np.float32, -100.0, 3.783505853677006e-44), (np.float32, -103.0, 1.401298464324817e-45),
+    (np.float32, -104.0, 0.0), (np.float32, -1e30, 0.0),
+    (np.float64, -709.0, 1.216780750623423e-308), (np.float64, -710.0, 4.47628622567513e-309),
+    (np.float64, -740.0, 4.2e-322), (np.float64, -745.0, 5e-324), (np.float64, -746.0, 0.0),
+    (np.float64, 1e30, 1.0), (np.float64, -1e300, 0.0),
+])
+def test_sigmoid_overflow_boundaries(kern, dt, x, want):
+    got = kern.sigmoid(dt(x))
+    exact = mpref.exact1("sigmoid", np.array([x], dt))
+    assert mpref.ulp_errors([got], exact, dt)[0] <= 1.0
+    assert got == dt(want)
+
+
+@pytest.mark.parametrize("dt,x", [(np.float32, 17.5), (np.float32, 30.0), (np.float32, 80.0),
+                                  (np.float64, 37.5), (np.float64, 100.0), (np.float64, 700.0)])
+def test_sigmoid_grad_does_not_collapse(kern, dt, x):
+    # NumPy/PyTorch's s*(1-s) is exactly 0 here; the true value is e**-x.
+    g = kern.sigmoid_grad(dt(x))
+    assert g > 0
+    s = kern.sigmoid(dt(x))
+    assert s * (1 - s) == 0 or dt == np.float32 and x < 20
+    exact = mpref.exact1("sigmoid_grad", np.array([x], dt))
+    assert mpref.ulp_errors([g], exact, dt)[0] <= 1.0
+
+
+@pytest.mark.parametrize("dt,p", [(np.float32, 0.5), (np.float64, 0.5),
+                                  (np.float32, 0.5000001), (np.float64, 0.5000000000000001),
+                                  (np.float64, 1e-300), (np.float64, 5e-324), (np.float32, 1e-45),
+                                  (np.float64, 1 - 2 ** -53), (np.float32, 1 - 2 ** -24)])
+def test_logit_near_half_and_ends(kern, dt, p):
+    # scipy's test_logit style: rtol 16 eps near 0.5, plus the subnormal end.
+    exact = mpref.exact1("logit", np.array([p], dt))
+    got = kern.logit(dt(p))
+    assert mpref.ulp_errors([got], exact, dt)[0] <= 1.0
+
+
+def test_log_sigmoid_subnormal_outputs(kern, dtype):
+    # log_sigmoid(x) ~ -e**-x is subnormal for x > 87.3 / 708.4; SciPy tests
+    # log_expit there at rtol 5e-7 / 1e-15.
+    xs = np.array([88, 95, 100, 103] if dtype == np.float32 else [709, 720, 740, 744], dtype)
+    exact = mpref.exact1("log_sigmoid", xs)
+    got = kern.log_sigmoid(xs)
+    assert np.all(got < 0)
+    assert mpref.ulp_errors(got, exact, dtype).max() <= 1.0
+
+
+def test_float16_rounded_once():
+    x = np.linspace(-12, 12, 2001).astype(np.float16)
+    for name in ("sigmoid", "log_sigmoid", "softplus", "silu"):
+        got = getattr(sigfast, name)(x)
+        assert got.dtype == np.float16
+        want = getattr(sigfast, name)(x.astype(np.float32)).astype(np.float16)
+        np.testing.assert_array_equal(got, want)

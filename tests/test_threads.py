@@ -1,0 +1,132 @@
+"""Thread-count API, environment variables, fork safety, GIL release."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import sigfast
+
+
+def test_set_get_and_context_manager():
+    before = sigfast.get_num_threads()
+    prev = sigfast.set_num_threads(1)
+    try:
+        assert prev == before
+        assert sigfast.get_num_threads() == 1
+        with sigfast.num_threads(3):
+            assert sigfast.get_num_threads() == 3
+        assert sigfast.get_num_threads() == 1
+        assert sigfast.set_num_threads(-1) == 1        # -1: all cores
+        assert sigfast.get_num_threads() == (os.cpu_count() or 1)
+    finally:
+        sigfast.set_num_threads(None)
+    assert sigfast.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True])
+def test_set_num_threads_rejects_non_int(bad):
+    with pytest.raises(TypeError):
+        sigfast.set_num_threads(bad)
+
+
+def _run(code, **env):
+    full = dict(os.environ)
+    for k in ("SIGFAST_NUM_THREADS", "OMP_NUM_THREADS", "SIGFAST_SIMD"):
+        full.pop(k, None)
+    full.update(env)
+    r = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.mark.skipif(not sigfast._openmp.openmp_enabled(), reason="built without OpenMP")
+def test_environment_variables():
+    code = "import sigfast; print(sigfast.get_num_threads())"
+    assert _run(code, OMP_NUM_THREADS="3") == "3"
+    assert _run(code, SIGFAST_NUM_THREADS="5", OMP_NUM_THREADS="3") == "5"
+    assert _run(code, SIGFAST_NUM_THREADS="2") == "2"
+
+
+def test_simd_env_forcing():
+    from sigfast._dispatch import runnable_levels
+    code = "import sigfast; print(sigfast.simd_level)"
+    for lv in runnable_levels():
+        assert _run(code, SIGFAST_SIMD=lv) == lv
+    out = _run("import warnings, sigfast; print(sigfast.simd_level)", SIGFAST_SIMD="nosuchlevel")
+    assert out == runnable_levels()[0]
+
+
+def test_show_config(capsys):
+    sigfast.show_config()
+    out = capsys.readouterr().out
+    assert sigfast.__version__ in out
+    assert "OpenMP" in out and "SIMD active" in out and sigfast.simd_level in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_fork_after_openmp_does_not_hang():
+    code = r"""
+import os, sys, numpy as np, sigfast
+x = np.linspace(-5, 5, 2_000_000)
+sigfast.set_num_threads(2)
+want = sigfast.sigmoid(x)           # parent uses the OpenMP pool
+pid = os.fork()
+if pid == 0:
+    ok = np.array_equal(sigfast.sigmoid(x), want) and sigfast.get_num_threads() == 1
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(os.WEXITSTATUS(status))
+"""
+    assert _run(code) == "0"
+
+
+def test_many_python_threads_share_inputs():
+    x = np.linspace(-30, 30, 300_001)
+    want = sigfast.sigmoid(x)
+    wantb = sigfast.bce_with_logits(x, np.full_like(x, 0.3))
+    errors = []
+
+    def work():
+        for _ in range(5):
+            if not np.array_equal(sigfast.sigmoid(x), want):
+                errors.append("sigmoid")
+            if not np.array_equal(sigfast.bce_with_logits(x, np.full_like(x, 0.3)), wantb):
+                errors.append("bce")
+
+    ts = [threading.Thread(target=work) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert errors == []
+
+
+def test_gil_released_during_kernels():
+    # A pure-Python counter thread can only advance while the main thread is
+    # inside one long sigfast call if that call released the GIL.
+    x = np.linspace(-5, 5, 20_000_000)
+    y = np.empty_like(x)
+    count = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            count[0] += 1
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        time.sleep(0.05)
+        with sigfast.num_threads(1):
+            c0 = count[0]
+            sigfast.log_sigmoid(x, out=y)     # one call, tens of ms
+            c1 = count[0]
+    finally:
+        stop.set()
+        t.join()
+    assert c1 - c0 > 1000
