@@ -53,7 +53,9 @@ JOBS=${SIGFAST_BUILD_JOBS:-1}
 GLIBC_MAX=${SIGFAST_GLIBC_MAX:-2.28}
 PLAT=${AUDITWHEEL_PLAT:-auto}
 DIST=$ROOT/dist
-TOOLS_VENV=$WORK/tools-venv
+PYTAG=$("$PYTHON" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+# the wheel is built for the tools venv's interpreter, i.e. for $PYTHON
+TOOLS_VENV=$WORK/tools-venv-$PYTAG
 EXCEPTION_TXT=$ROOT/tools/GCC_RUNTIME_LIBRARY_EXCEPTION.txt
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -242,7 +244,7 @@ TPC_SUMMARY=$(grep -E '^threadpool_limits|^speedup' "$WORK/threadpoolctl.log" |
 [ $TPC_RC -eq 0 ] || echo "WARNING: check_threadpoolctl.py exited $TPC_RC"
 
 # --------------------------------------------------------------------------
-SDIST_NAME="(skipped)"
+SDIST_SHOW="(skipped)"
 SDIST_TESTS="(skipped)"
 if [ $SKIP_SDIST -eq 0 ]; then
     step "build sdist (python -m build --sdist)"
@@ -257,6 +259,7 @@ if [ $SKIP_SDIST -eq 0 ]; then
     [ ${#sdists[@]} -eq 1 ] || die "expected one sdist"
     SDIST_NAME=$(basename "${sdists[0]}")
     cp "${sdists[0]}" "$DIST/$SDIST_NAME"
+    SDIST_SHOW=dist/$SDIST_NAME
     echo "built dist/$SDIST_NAME"
 
     step "install the sdist from scratch into a fresh venv and test"
@@ -276,7 +279,7 @@ auditwheel tag     : $PLAT_TAG (--plat $PLAT; bundled ${BUNDLED_OMP:-no OpenMP r
 glibc (own modules): max GLIBC_$GLIBC_OWN_MAX (limit GLIBC_$GLIBC_MAX) OK
 AVX check          : $AVX_RESULT
 tests (wheel)      : $WHEEL_TESTS
-sdist              : dist/$SDIST_NAME
+sdist              : $SDIST_SHOW
 tests (sdist)      : $SDIST_TESTS
 threadpoolctl      : $TPC_SUMMARY
 EOF
