@@ -51,7 +51,7 @@ KSERIES = -20: for e < 2**-20, log1p(e) = e - e**2/2 + e**3/3 has relative
 """
 cimport cython
 from cython.parallel cimport prange
-from libc.stdlib cimport malloc
+from libc.stdlib cimport malloc, free
 cimport numpy as cnp
 from numpy cimport npy_intp
 from sigfast._openmp cimport sf_num_threads
@@ -990,3 +990,200 @@ bce_with_logits_grad = _make_ufunc(
     "Gradient of bce_with_logits with respect to z: sigmoid(z) - y.\n" + _DOC_TAIL,
     2, <void*>k_bce_grad[float], <void*>k_bce_grad[double])
 
+
+
+# ---------------------------------------------------------------------------
+# Fused binary cross-entropy: loss / sum / gradient in one pass
+# ---------------------------------------------------------------------------
+# Terms are computed in float64 (float32 inputs widen exactly) as a sum of
+# non-negative parts:
+#   loss = w * ((1 - y') softplus(z) + pw y' softplus(-z)),
+#   y' = y (1 - ls) + ls/2,  softplus(+-z) = relu(+-z) + log1p(exp(-|z|)),
+# with a zero factor selecting an exact 0 (so z = +-inf with its matching
+# target gives 0, not inf*0).  The gradient is
+#   dloss/dz = w * ((1 - y') sigma(z) - pw y' sigma(-z)),
+# which for pw = 1 is sigma(z) - y', taken from d_bce_grad so it stays
+# accurate where sigma(z) ~ y'.
+#
+# Determinism: the n elements are cut into fixed blocks of LBLOCK; each
+# block's terms go to a stack buffer and are summed with 8 interleaved
+# accumulators in a fixed order; the block sums are then combined in block
+# order with Neumaier compensation.  The thread count only decides which
+# thread computes a block, never how it is summed, so the result is
+# bit-identical for every thread count.
+
+cdef enum:
+    LBLOCK = 2048
+
+
+cdef inline double grad_term(double z, double yy, double pw) noexcept nogil:
+    # (1 - y') sigma(z) - pw y' sigma(-z); pw == 1 takes the cancellation-free path.
+    cdef double yl, kk, yh, s_neg, s_pos, general
+    yh = sig_core(-fabs(z), &yl, &kk)
+    s_neg = scale(yh, kk) + scale(yl, kk)     # sigma(-|z|)
+    s_pos = 1.0 - s_neg                         # sigma(|z|), exact enough here
+    general = (1.0 - yy) * (s_pos if z >= 0 else s_neg) - pw * yy * (s_neg if z >= 0 else s_pos)
+    return d_bce_grad(z, yy) if pw == 1.0 else general
+
+
+cdef void bce_block(const real* z, const real* y, const real* w,
+                    const double* pw, double ls, Py_ssize_t m,
+                    double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
+    # Loss terms of one block into lbuf (float64); gradients into gbuf.
+    # Every operand is a contiguous block here, so the loop vectorizes.
+    cdef Py_ssize_t i
+    cdef double zz, yy, L, Ll, omy, t1, t2
+    for i in range(m):
+        zz = z[i]
+        if real is float:
+            L = llog1p(lexp_neg(lclamp(zz)))
+        else:
+            L = log1p_exp_neg(amax(fabs(zz)), &Ll)
+            L = L + Ll
+        yy = y[i] * (1.0 - ls) + 0.5 * ls
+        omy = 1.0 - yy
+        t1 = 0.0 if omy == 0 else ((zz if zz > 0 else 0.0) + L) * omy
+        t2 = 0.0 if yy == 0 else ((-zz if zz < 0 else 0.0) + L) * (yy * pw[i])
+        lbuf[i] = (t1 + t2) * w[i]
+    if want_grad:
+        for i in range(m):
+            yy = y[i] * (1.0 - ls) + 0.5 * ls
+            gbuf[i] = grad_term(z[i], yy, pw[i]) * w[i]
+
+
+cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
+    # 8 interleaved accumulators (vectorizes as one SIMD register without any
+    # reassociation), combined in a fixed order.
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
+    cdef Py_ssize_t i = 0
+    while i + 8 <= m:
+        a0 += b[i]
+        a1 += b[i + 1]
+        a2 += b[i + 2]
+        a3 += b[i + 3]
+        a4 += b[i + 4]
+        a5 += b[i + 5]
+        a6 += b[i + 6]
+        a7 += b[i + 7]
+        i += 8
+    while i < m:
+        a0 += b[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+
+
+cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                        const double* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                        real* loss_out, real* grad_out, double grad_scale,
+                        double* block_sums, Py_ssize_t b) noexcept nogil:
+    # One block; its buffers live on this call's stack, so threads never share them.
+    cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
+    cdef double lbuf[LBLOCK]
+    cdef double gbuf[LBLOCK]
+    cdef double pwb[LBLOCK]
+    cdef real wb[LBLOCK]
+    cdef const real* wp
+    cdef bint want_grad = grad_out != NULL
+    m = LBLOCK if n - s > LBLOCK else n - s
+    # A scalar weight is spread over the block; an array is used in place.
+    if wstep == 0:
+        for i in range(m):
+            wb[i] = w[0]
+        wp = wb
+    else:
+        wp = w + s
+    # pos_weight has period C along the flattened array (the class axis is
+    # the last one): copy whole runs of it so the term loop reads one
+    # contiguous block.
+    if C == 1:
+        for i in range(m):
+            pwb[i] = pw[0]
+    else:
+        j = s % C
+        i = 0
+        while i < m:
+            c = C - j if C - j < m - i else m - i
+            for k in range(c):
+                pwb[i + k] = pw[j + k]
+            i += c
+            j = 0
+    bce_block(z + s, y + s, wp, pwb, ls, m, lbuf, gbuf, want_grad)
+    block_sums[b] = block_sum(lbuf, m)
+    if loss_out != NULL:
+        for i in range(m):
+            loss_out[s + i] = <real>lbuf[i]
+    if want_grad:
+        for i in range(m):
+            grad_out[s + i] = <real>(gbuf[i] * grad_scale)
+
+
+cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                    const double* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                    real* loss_out, real* grad_out, double grad_scale,
+                    double* block_sums, int nt) noexcept nogil:
+    cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
+    if nt <= 1:
+        for b in range(nblocks):
+            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+        return
+    for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
+        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+
+
+cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0, c = 0.0, t
+    cdef Py_ssize_t i
+    for i in range(n):
+        t = s + v[i]
+        if fabs(s) >= fabs(v[i]):
+            c += (s - t) + v[i]
+        else:
+            c += (v[i] - t) + s
+        s = t
+    return s + c
+
+
+def _bce_fused(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
+               double label_smoothing, cnp.ndarray loss_out, cnp.ndarray grad_out,
+               double grad_scale):
+    """Internal: one fused pass (see sigfast._loss).
+
+    z, y: C-contiguous, same shape and dtype (float32 or float64).
+    w: same dtype, either size 1 (scalar) or z.size elements, contiguous.
+    pw: float64, contiguous, period C = pw.size along the flattened array.
+    loss_out / grad_out: None or contiguous arrays like z.
+    Returns the float64 sum of the loss terms.
+    """
+    cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
+    cdef double total
+    cdef double* sums
+    cdef int nt
+    if n == 0:
+        return 0.0
+    nblocks = (n + LBLOCK - 1) // LBLOCK
+    wstep = 0 if w.size == 1 else 1
+    sums = <double*>malloc(nblocks * sizeof(double))
+    if sums == NULL:
+        raise MemoryError()
+    nt = plan_threads(n)
+    try:
+        if z.dtype.num == cnp.NPY_FLOAT:
+            with nogil:
+                bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
+                                 <const float*>cnp.PyArray_DATA(w), wstep,
+                                 <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                 NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
+                                 NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
+                                 grad_scale, sums, nt)
+        else:
+            with nogil:
+                bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
+                                  <const double*>cnp.PyArray_DATA(w), wstep,
+                                  <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                  NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
+                                  NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
+                                  grad_scale, sums, nt)
+        total = neumaier(sums, nblocks)
+    finally:
+        free(sums)
+    return total
