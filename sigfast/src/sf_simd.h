@@ -15,6 +15,15 @@
 #include <string.h>
 #include <math.h>
 
+/* Build check: -ffast-math / -Ofast / -ffinite-math-only would let the
+ * compiler drop the NaN/inf handling the kernels rely on. */
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "sigfast must not be built with -ffast-math, -Ofast or -ffinite-math-only"
+#endif
+#if defined(__FAST_MATH__)
+#error "sigfast must not be built with -ffast-math"
+#endif
+
 #ifndef SF_LEVEL_NAME
 #define SF_LEVEL_NAME "baseline"
 #endif
