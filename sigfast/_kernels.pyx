@@ -12,9 +12,11 @@ Design
   (checked by tests/test_simd.py with objdump).  Selects are ternaries on
   plain values (GCC if-converts them into blends); there is no libm call in a
   hot loop.
-* Accuracy by error-free transformations, not by wider types.  float32 and
-  float64 run the *same* algorithms (fused type ``real``) with per-type
-  constants.  exp(-a) is returned unevaluated as ``2**k * (eh + el)``, and
+* float32 runs in float64: plain stable formulas whose float64 error
+  (~2**-30) vanishes in the final rounding to float32 (the ``f_*`` kernels).
+* float64 gets accuracy by error-free transformations (the fused ``real``
+  building blocks also compile for float32, where they are only used by
+  tests of the primitives).  exp(-a) is returned unevaluated as ``2**k * (eh + el)``, and
   each formula carries the rounding error of its critical step (``1 + e``,
   the reciprocal, a product) as a second word, so the result is rounded
   essentially once.  Results that are subnormal are produced by one final
@@ -49,7 +51,7 @@ KSERIES = -20: for e < 2**-20, log1p(e) = e - e**2/2 + e**3/3 has relative
 """
 cimport cython
 from cython.parallel cimport prange
-from libc.stdlib cimport malloc
+from libc.stdlib cimport malloc, free
 cimport numpy as cnp
 from numpy cimport npy_intp
 from sigfast._openmp cimport sf_num_threads
@@ -77,6 +79,8 @@ cdef extern from "sf_simd.h" nogil:
     double sf_mantd(double x)
     float sf_prod_errf(float a, float b, float p)
     double sf_prod_errd(double a, double b, double p)
+    double sf_fmad(double a, double b, double c)
+    float sf_fmaf(float a, float b, float c)
     float fabsf(float x)
     double fabs(double x)
     const double INFINITY
@@ -113,6 +117,15 @@ cdef inline real pow2(real k) noexcept nogil:
         return sf_pow2f(k)
     else:
         return sf_pow2d(k)
+
+
+cdef inline real fma(real a, real b, real c) noexcept nogil:
+    # a*b + c, fused on FMA hardware; used in polynomial evaluation only,
+    # where one rounding more or less is far below the result's ulp.
+    if real is float:
+        return sf_fmaf(a, b, c)
+    else:
+        return sf_fmad(a, b, c)
 
 
 cdef inline real prod_err(real a, real b, real p) noexcept nogil:
@@ -160,19 +173,16 @@ cdef inline real exp_neg(real a, real* el, real* k) noexcept nogil:
         rh = kf * <float>0.693145751953125 - a
         rl = kf * <float>1.4286067653301870e-06
         r = rh + rl
-        c = rl + (r * r) * (<float>0.5 + r * (<float>(1.0 / 6) + r * (
-            <float>(1.0 / 24) + r * (<float>(1.0 / 120) + r * (
-                <float>(1.0 / 720) + r * (<float>(1.0 / 5040) + r * <float>(1.0 / 40320)))))))
+        c = fma(r * r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(
+            r, <float>(1.0 / 40320), <float>(1.0 / 5040)), <float>(1.0 / 720)),
+            <float>(1.0 / 120)), <float>(1.0 / 24)), <float>(1.0 / 6)), <float>0.5), rl)
     else:
         t = a * 1.4426950408889634
         kf = (t + 6755399441055744.0) - 6755399441055744.0
         rh = kf * 6.93147180369123816490e-01 - a
         rl = kf * 1.90821492927058770002e-10
         r = rh + rl
-        c = rl + (r * r) * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (
-            1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (
-                1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
-                    1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0))))))))))))
+        c = fma(r * r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, 1.0 / 6227020800.0, 1.0 / 479001600), 1.0 / 39916800), 1.0 / 3628800), 1.0 / 362880), 1.0 / 40320), 1.0 / 5040), 1.0 / 720), 1.0 / 120), 1.0 / 24), 1.0 / 6), 0.5), rl)
     s = rh + c
     eh = 1 + s
     el[0] = ((1 - eh) + s) + ((rh - s) + c)
@@ -256,14 +266,12 @@ cdef inline real log1p_exp_neg(real a, real* Ll) noexcept nogil:
     s = f / (2 + f)
     z = s * s
     if real is float:
-        R = z * (<float>(2.0 / 3) + z * (<float>(2.0 / 5) + z * (
-            <float>(2.0 / 7) + z * (<float>(2.0 / 9) + z * <float>(2.0 / 11)))))
+        R = z * fma(z, fma(z, fma(z, fma(z, <float>(2.0 / 11), <float>(2.0 / 9)),
+                                  <float>(2.0 / 7)), <float>(2.0 / 5)), <float>(2.0 / 3))
         jh = j * <float>0.693145751953125
         lo = j * <float>1.4286067653301870e-06
     else:
-        R = z * (6.666666666666735130e-01 + z * (3.999999999940941908e-01 + z * (
-            2.857142874366239149e-01 + z * (2.222219843214978396e-01 + z * (
-                1.818357216161805012e-01 + z * (1.531383769920937332e-01 + z * 1.479819860511658591e-01))))))
+        R = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
         jh = j * 6.93147180369123816490e-01
         lo = j * 1.90821492927058770002e-10
     hfsq = <real>0.5 * f * f
@@ -286,12 +294,100 @@ cdef inline real log1p_exp_neg(real a, real* Ll) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------
+# float32 kernels, evaluated in float64
+# ---------------------------------------------------------------------------
+# float64 carries 29 bits more than float32, so plain stable formulas whose
+# float64 relative error is ~2**-30 round to float32 essentially once
+# (measured max 0.50-0.51 ulp).  This costs fewer instructions than
+# compensated float32 arithmetic (AVX-512: ~45 vs ~117 per 16 elements).
+# Subnormal float32 results are normal numbers in float64, so the final
+# conversion rounds them once as well.
+
+cdef inline double lexp_neg(double a) noexcept nogil:
+    # exp(-a) for 0 <= a <= 110 (float32's AMAX), relative error < 2**-32.
+    # k = round(-a/ln2) by the 1.5*2**52 shifter; r = -a - k*ln2 (single ln2:
+    # |k| <= 159 gives an error below 2**-46); e**r = 1 + r(1 + r Q(r)) with Q
+    # a degree-5 Chebyshev fit of (e**r - 1 - r)/r**2 on |r| <= ln2/2
+    # (mpmath.chebyfit; max relative error of e**r 2**-32.1).
+    cdef double t, kf, r, q
+    t = sf_fmad(a, -1.4426950408889634, 6755399441055744.0)
+    kf = t - 6755399441055744.0
+    r = sf_fmad(kf, -0.6931471805599453, -a)
+    q = sf_fmad(r, sf_fmad(r, sf_fmad(r, sf_fmad(r, sf_fmad(
+        r, 0.00019890980869750327, 0.0013933641031986701), 0.008333310934448869),
+        0.04166646500604005), 0.16666666681614256), 0.5000000013457727)
+    return sf_fmad(r, sf_fmad(r, q, 1.0), 1.0) * sf_pow2d(kf)
+
+
+cdef inline double lclamp(double x) noexcept nogil:
+    # |x| clamped at float32's AMAX (110); NaN passes.
+    cdef double a = fabs(x)
+    return 110.0 if a > 110.0 else a
+
+
+cdef inline double llog1p(double e) noexcept nogil:
+    # log(1 + e) for 0 <= e <= 1 to ~2**-30.  d = fl(1+e) and its rounding
+    # error c = (1 - d) + e (exact); m = d or d/2 in [0.707, 1.414], f = m - 1
+    # exact; log(1+f) = f - s(f - R), s = f/(2+f), R = 2z/3 + 2z^2/5 + 2z^3/7 +
+    # 2z^4/9 (z = s*s <= 0.0295, truncation < 2**-30); + c/d ~ c(1-f)/2**j,
+    # which keeps log1p(e) ~ e for e below 2**-53.
+    cdef double d, c, m, j, f, s, z, R
+    cdef bint big
+    d = 1.0 + e
+    c = (1.0 - d) + e
+    big = d > 1.4142135623730951
+    m = d * 0.5 if big else d
+    j = 1.0 if big else 0.0
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    R = z * sf_fmad(z, sf_fmad(z, sf_fmad(z, 0.2222222222222222, 0.2857142857142857),
+                               0.4), 0.6666666666666666)
+    return sf_fmad(j, 0.6931471805599453, f - s * (f - R)) + c * (1.0 - f) * (0.5 if big else 1.0)
+
+
+cdef inline float f_sigmoid(float xf) noexcept nogil:
+    cdef double x = xf, e
+    e = lexp_neg(lclamp(x))
+    return <float>((e if x < 0 else 1.0) / (1.0 + e))
+
+
+cdef inline float f_sigmoid_grad(float xf) noexcept nogil:
+    cdef double e, q
+    e = lexp_neg(lclamp(xf))
+    q = 1.0 / (1.0 + e)
+    return <float>(e * q * q)
+
+
+cdef inline float f_log_sigmoid(float xf) noexcept nogil:
+    cdef double x = xf
+    return <float>((x if x < 0 else 0.0) - llog1p(lexp_neg(lclamp(x))))
+
+
+cdef inline float f_silu(float xf) noexcept nogil:
+    cdef double x = xf, e
+    e = lexp_neg(lclamp(x))
+    return <float>((-110.0 if x < -110.0 else x) * ((e if x < 0 else 1.0) / (1.0 + e)))
+
+
+cdef inline float f_bce(float zf, float yf) noexcept nogil:
+    cdef double z = zf, y = yf, L, omy, t1, t2
+    L = llog1p(lexp_neg(lclamp(z)))
+    omy = 1.0 - y
+    t1 = 0.0 if omy == 0 else (z if z > 0 else 0.0) * omy
+    t2 = 0.0 if y == 0 else (-z if z < 0 else 0.0) * y
+    return <float>((t1 + t2) + L)
+
+
+# ---------------------------------------------------------------------------
 # Element functions (the public formulas)
 # ---------------------------------------------------------------------------
 
 cdef inline real e_sigmoid(real x) noexcept nogil:
     # sigma(x) = 1/(1+e) for x >= 0, e/(1+e) for x < 0, e = exp(-|x|).
     cdef real yl, kk, yh
+    if real is float:
+        return f_sigmoid(x)
     yh = sig_core(x, &yl, &kk)
     return scale(yh, kk)
 
@@ -301,6 +397,8 @@ cdef inline real e_sigmoid_grad(real x) noexcept nogil:
     # Never s*(1-s): 1 - sigma(x) rounds to 0 for x > 17 / 37, while e/(1+e)**2
     # keeps full relative accuracy down to the subnormal range.
     cdef real a, q, res, eh, el, k, p1, c1, uh, ul, p2, c2
+    if real is float:
+        return f_sigmoid_grad(x)
     a = amax(rabs(x))
     q = sig_parts(a, &res, &eh, &el, &k)
     p1 = eh * q
@@ -340,6 +438,8 @@ cdef inline real e_log_sigmoid(real x) noexcept nogil:
     # a negation so log_sigmoid(+inf) = -(+0) = -0.0; for x < -AMAX the exact
     # result rounds to x (L < ulp(x)/2), which also gives -inf at -inf.
     cdef real Ll, Lh, mx, h, bb, he, out
+    if real is float:
+        return f_log_sigmoid(x)
     mx = x if x < 0 else <real>0.0
     Lh = log1p_exp_neg(amax(rabs(x)), &Ll)
     h = Lh - mx
@@ -362,6 +462,8 @@ cdef inline real e_silu(real x) noexcept nogil:
     # so the product rounds once.  x is clamped at -AMAX, where the exact
     # result already rounds to -0.
     cdef real yl, kk, yh, xc, p, corr
+    if real is float:
+        return f_silu(x)
     yh = sig_core(x, &yl, &kk)
     if real is float:
         xc = <float>-110.0 if x < <float>-110.0 else x
@@ -479,9 +581,7 @@ cdef inline double d_logit(double p) noexcept nogil:
     s = nh / dh
     sl = ((nl - prod_err(s, dh, nh)) - s * dl) / dh
     z = s * s
-    R = z * (6.666666666666735130e-01 + z * (3.999999999940941908e-01 + z * (
-        2.857142874366239149e-01 + z * (2.222219843214978396e-01 + z * (
-            1.818357216161805012e-01 + z * (1.531383769920937332e-01 + z * 1.479819860511658591e-01))))))
+    R = z * fma[double](z, fma[double](z, fma[double](z, fma[double](z, fma[double](z, fma[double](z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
     Jh = J * 6.93147180369123816490e-01
     Jl = J * 1.90821492927058770002e-10
     h = Jh + 2.0 * s
@@ -507,6 +607,8 @@ cdef inline real e_bce(real z, real y) noexcept nogil:
     # A zero weight selects an exact 0, so z = +-inf with its matching target
     # gives 0 instead of inf*0 = NaN.
     cdef real Ll, L, omy, t1, t2
+    if real is float:
+        return f_bce(z, y)
     L = log1p_exp_neg(amax(rabs(z)), &Ll)
     L = L + Ll
     omy = 1 - y
@@ -888,3 +990,200 @@ bce_with_logits_grad = _make_ufunc(
     "Gradient of bce_with_logits with respect to z: sigmoid(z) - y.\n" + _DOC_TAIL,
     2, <void*>k_bce_grad[float], <void*>k_bce_grad[double])
 
+
+
+# ---------------------------------------------------------------------------
+# Fused binary cross-entropy: loss / sum / gradient in one pass
+# ---------------------------------------------------------------------------
+# Terms are computed in float64 (float32 inputs widen exactly) as a sum of
+# non-negative parts:
+#   loss = w * ((1 - y') softplus(z) + pw y' softplus(-z)),
+#   y' = y (1 - ls) + ls/2,  softplus(+-z) = relu(+-z) + log1p(exp(-|z|)),
+# with a zero factor selecting an exact 0 (so z = +-inf with its matching
+# target gives 0, not inf*0).  The gradient is
+#   dloss/dz = w * ((1 - y') sigma(z) - pw y' sigma(-z)),
+# which for pw = 1 is sigma(z) - y', taken from d_bce_grad so it stays
+# accurate where sigma(z) ~ y'.
+#
+# Determinism: the n elements are cut into fixed blocks of LBLOCK; each
+# block's terms go to a stack buffer and are summed with 8 interleaved
+# accumulators in a fixed order; the block sums are then combined in block
+# order with Neumaier compensation.  The thread count only decides which
+# thread computes a block, never how it is summed, so the result is
+# bit-identical for every thread count.
+
+cdef enum:
+    LBLOCK = 2048
+
+
+cdef inline double grad_term(double z, double yy, double pw) noexcept nogil:
+    # (1 - y') sigma(z) - pw y' sigma(-z); pw == 1 takes the cancellation-free path.
+    cdef double yl, kk, yh, s_neg, s_pos, general
+    yh = sig_core(-fabs(z), &yl, &kk)
+    s_neg = scale(yh, kk) + scale(yl, kk)     # sigma(-|z|)
+    s_pos = 1.0 - s_neg                         # sigma(|z|), exact enough here
+    general = (1.0 - yy) * (s_pos if z >= 0 else s_neg) - pw * yy * (s_neg if z >= 0 else s_pos)
+    return d_bce_grad(z, yy) if pw == 1.0 else general
+
+
+cdef void bce_block(const real* z, const real* y, const real* w,
+                    const double* pw, double ls, Py_ssize_t m,
+                    double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
+    # Loss terms of one block into lbuf (float64); gradients into gbuf.
+    # Every operand is a contiguous block here, so the loop vectorizes.
+    cdef Py_ssize_t i
+    cdef double zz, yy, L, Ll, omy, t1, t2
+    for i in range(m):
+        zz = z[i]
+        if real is float:
+            L = llog1p(lexp_neg(lclamp(zz)))
+        else:
+            L = log1p_exp_neg(amax(fabs(zz)), &Ll)
+            L = L + Ll
+        yy = y[i] * (1.0 - ls) + 0.5 * ls
+        omy = 1.0 - yy
+        t1 = 0.0 if omy == 0 else ((zz if zz > 0 else 0.0) + L) * omy
+        t2 = 0.0 if yy == 0 else ((-zz if zz < 0 else 0.0) + L) * (yy * pw[i])
+        lbuf[i] = (t1 + t2) * w[i]
+    if want_grad:
+        for i in range(m):
+            yy = y[i] * (1.0 - ls) + 0.5 * ls
+            gbuf[i] = grad_term(z[i], yy, pw[i]) * w[i]
+
+
+cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
+    # 8 interleaved accumulators (vectorizes as one SIMD register without any
+    # reassociation), combined in a fixed order.
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
+    cdef Py_ssize_t i = 0
+    while i + 8 <= m:
+        a0 += b[i]
+        a1 += b[i + 1]
+        a2 += b[i + 2]
+        a3 += b[i + 3]
+        a4 += b[i + 4]
+        a5 += b[i + 5]
+        a6 += b[i + 6]
+        a7 += b[i + 7]
+        i += 8
+    while i < m:
+        a0 += b[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+
+
+cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                        const double* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                        real* loss_out, real* grad_out, double grad_scale,
+                        double* block_sums, Py_ssize_t b) noexcept nogil:
+    # One block; its buffers live on this call's stack, so threads never share them.
+    cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
+    cdef double lbuf[LBLOCK]
+    cdef double gbuf[LBLOCK]
+    cdef double pwb[LBLOCK]
+    cdef real wb[LBLOCK]
+    cdef const real* wp
+    cdef bint want_grad = grad_out != NULL
+    m = LBLOCK if n - s > LBLOCK else n - s
+    # A scalar weight is spread over the block; an array is used in place.
+    if wstep == 0:
+        for i in range(m):
+            wb[i] = w[0]
+        wp = wb
+    else:
+        wp = w + s
+    # pos_weight has period C along the flattened array (the class axis is
+    # the last one): copy whole runs of it so the term loop reads one
+    # contiguous block.
+    if C == 1:
+        for i in range(m):
+            pwb[i] = pw[0]
+    else:
+        j = s % C
+        i = 0
+        while i < m:
+            c = C - j if C - j < m - i else m - i
+            for k in range(c):
+                pwb[i + k] = pw[j + k]
+            i += c
+            j = 0
+    bce_block(z + s, y + s, wp, pwb, ls, m, lbuf, gbuf, want_grad)
+    block_sums[b] = block_sum(lbuf, m)
+    if loss_out != NULL:
+        for i in range(m):
+            loss_out[s + i] = <real>lbuf[i]
+    if want_grad:
+        for i in range(m):
+            grad_out[s + i] = <real>(gbuf[i] * grad_scale)
+
+
+cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                    const double* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                    real* loss_out, real* grad_out, double grad_scale,
+                    double* block_sums, int nt) noexcept nogil:
+    cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
+    if nt <= 1:
+        for b in range(nblocks):
+            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+        return
+    for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
+        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+
+
+cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0, c = 0.0, t
+    cdef Py_ssize_t i
+    for i in range(n):
+        t = s + v[i]
+        if fabs(s) >= fabs(v[i]):
+            c += (s - t) + v[i]
+        else:
+            c += (v[i] - t) + s
+        s = t
+    return s + c
+
+
+def _bce_fused(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
+               double label_smoothing, cnp.ndarray loss_out, cnp.ndarray grad_out,
+               double grad_scale):
+    """Internal: one fused pass (see sigfast._loss).
+
+    z, y: C-contiguous, same shape and dtype (float32 or float64).
+    w: same dtype, either size 1 (scalar) or z.size elements, contiguous.
+    pw: float64, contiguous, period C = pw.size along the flattened array.
+    loss_out / grad_out: None or contiguous arrays like z.
+    Returns the float64 sum of the loss terms.
+    """
+    cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
+    cdef double total
+    cdef double* sums
+    cdef int nt
+    if n == 0:
+        return 0.0
+    nblocks = (n + LBLOCK - 1) // LBLOCK
+    wstep = 0 if w.size == 1 else 1
+    sums = <double*>malloc(nblocks * sizeof(double))
+    if sums == NULL:
+        raise MemoryError()
+    nt = plan_threads(n)
+    try:
+        if z.dtype.num == cnp.NPY_FLOAT:
+            with nogil:
+                bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
+                                 <const float*>cnp.PyArray_DATA(w), wstep,
+                                 <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                 NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
+                                 NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
+                                 grad_scale, sums, nt)
+        else:
+            with nogil:
+                bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
+                                  <const double*>cnp.PyArray_DATA(w), wstep,
+                                  <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                  NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
+                                  NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
+                                  grad_scale, sums, nt)
+        total = neumaier(sums, nblocks)
+    finally:
+        free(sums)
+    return total

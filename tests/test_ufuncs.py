@@ -159,7 +159,13 @@ def test_levels_agree(name, dtype):
     base = call(_dispatch.load(LEVELS[-1]), name, *args)
     for lv in LEVELS[:-1]:
         other = call(_dispatch.load(lv), name, *args)
-        np.testing.assert_array_max_ulp(other, base, maxulp=1)
+        if name == "bce_with_logits_grad":
+            # where sigma(z) ~ y the result is a difference of nearly equal
+            # numbers: levels agree to a fraction of an ulp of y, not of it.
+            tol = float(np.finfo(dtype).eps) * (np.abs(args[1]) + np.abs(base))
+            assert np.all(np.abs(other.astype(float) - base) <= tol)
+        else:
+            np.testing.assert_array_max_ulp(other, base, maxulp=1)
 
 
 @pytest.mark.parametrize("name", UNARY)

@@ -15,6 +15,15 @@
 #include <string.h>
 #include <math.h>
 
+/* Build check: -ffast-math / -Ofast / -ffinite-math-only would let the
+ * compiler drop the NaN/inf handling the kernels rely on. */
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "sigfast must not be built with -ffast-math, -Ofast or -ffinite-math-only"
+#endif
+#if defined(__FAST_MATH__)
+#error "sigfast must not be built with -ffast-math"
+#endif
+
 #ifndef SF_LEVEL_NAME
 #define SF_LEVEL_NAME "baseline"
 #endif
@@ -88,6 +97,27 @@ static inline double sf_prod_errd(double a, double b, double p)
     double u = C * b, bh = u - (u - b), bl = b - bh;
     double e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
     return (fabs(a) < 1e290 && fabs(b) < 1e290) ? e : 0.0;
+#endif
+}
+
+/* a*b + c, fused where the ISA has FMA (one rounding), else two roundings.
+ * Only used in the float32-via-float64 kernels, whose 29 spare bits make the
+ * difference invisible after the final rounding to float32. */
+static inline double sf_fmad(double a, double b, double c)
+{
+#if SF_HAS_FMA
+    return __builtin_fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+static inline float sf_fmaf(float a, float b, float c)
+{
+#if SF_HAS_FMA
+    return __builtin_fmaf(a, b, c);
+#else
+    return a * b + c;
 #endif
 }
 

@@ -1,0 +1,305 @@
+"""Loss API: parity with PyTorch, exact-sum accuracy, determinism, bad input."""
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import sigfast
+from sigfast import (binary_cross_entropy, binary_cross_entropy_with_logits as bce,
+                     binary_cross_entropy_with_logits_grad as bce_grad,
+                     binary_cross_entropy_with_logits_loss_and_grad as bce_lg,
+                     sigmoid_focal_loss)
+
+RTOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def ref_terms(z, y, w=None, pw=None, ls=0.0):
+    """Loss terms in longdouble (the twin of the fused kernel's formula)."""
+    L = np.longdouble
+    z = np.asarray(z, L)
+    y = np.asarray(y, L) * (1 - L(ls)) + L(ls) / 2
+    pw = L(1) if pw is None else np.asarray(pw, L)
+    w = L(1) if w is None else np.asarray(w, L)
+    sp = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    spm = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+    return w * ((1 - y) * sp + pw * y * spm)
+
+
+def data(dtype, shape=(256, 12), seed=0):
+    rng = np.random.default_rng(seed)
+    z = (rng.standard_normal(shape) * 6).astype(dtype)
+    y = (rng.random(shape) > 0.5).astype(dtype)
+    return z, y
+
+
+# ---------------------------------------------------------------- PyTorch parity
+
+torch = pytest.importorskip if False else None
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:       # parity tests skip cleanly without torch
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed "
+                                 "(pip install torch==2.13.0)")
+
+
+def close_at_scale(got, want, rtol):
+    """Relative to the result's scale: PyTorch itself loses tiny elementwise
+    values (it returns 0 for a float32 loss of 4.2e-7), so elementwise
+    comparisons use rtol * max|want| as the absolute floor."""
+    got = np.asarray(got, np.float64)
+    want = np.asarray(want, np.float64)
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+
+
+OPTIONS = [
+    {},
+    {"weight": "sample"},
+    {"pos_weight": "class"},
+    {"weight": "full", "pos_weight": "class"},
+    {"pos_weight": "scalar"},
+    {"weight": "scalar", "pos_weight": "class"},
+]
+
+
+def build(opt, dtype, shape):
+    rng = np.random.default_rng(1)
+    kw = {}
+    if opt.get("weight") == "sample":
+        kw["weight"] = rng.random((shape[0], 1)).astype(dtype)
+    elif opt.get("weight") == "full":
+        kw["weight"] = rng.random(shape).astype(dtype)
+    elif opt.get("weight") == "scalar":
+        kw["weight"] = dtype(0.7)
+    if opt.get("pos_weight") == "class":
+        kw["pos_weight"] = (rng.random(shape[-1]) * 3).astype(dtype)
+    elif opt.get("pos_weight") == "scalar":
+        kw["pos_weight"] = np.array([2.5], dtype)
+    return kw
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opt", OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()) or "plain")
+def test_torch_parity_values_and_grads(opt, reduction, dtype):
+    z, y = data(dtype)
+    kw = build(opt, dtype, z.shape)
+    tkw = {k: torch.as_tensor(np.asarray(v)) for k, v in kw.items()}
+    zt = torch.from_numpy(z.copy()).requires_grad_()
+    lt = F.binary_cross_entropy_with_logits(zt, torch.from_numpy(y), reduction=reduction, **tkw)
+    (lt.sum() if reduction == "none" else lt).backward()
+    got = bce(z, y, reduction=reduction, **kw)
+    close_at_scale(got, lt.detach().numpy(), RTOL[dtype])
+    g = bce_grad(z, y, reduction="sum" if reduction == "none" else reduction, **kw)
+    assert g.shape == z.shape and g.dtype == dtype
+    close_at_scale(g, zt.grad.numpy(), 50 * RTOL[dtype])
+    loss2, g2 = bce_lg(z, y, reduction="sum" if reduction == "none" else reduction, **kw)
+    np.testing.assert_array_equal(g2, g)
+
+
+@needs_torch
+def test_torch_parity_binary_cross_entropy_probs(dtype):
+    rng = np.random.default_rng(3)
+    p = rng.random(1000).astype(dtype)
+    p[:5] = [0, 1, 1e-30, 1 - 1e-7, 0.5]
+    y = (rng.random(1000) > 0.5).astype(dtype)
+    w = rng.random(1000).astype(dtype)
+    for red in ("mean", "sum", "none"):
+        t = F.binary_cross_entropy(torch.from_numpy(p), torch.from_numpy(y),
+                                   weight=torch.from_numpy(w), reduction=red).numpy()
+        close_at_scale(binary_cross_entropy(p, y, weight=w, reduction=red), t, 10 * RTOL[dtype])
+
+
+@needs_torch
+def test_torch_focal_loss_parity(dtype):
+    # torchvision.ops.sigmoid_focal_loss, written out (torchvision is not installed)
+    z, y = data(dtype, (500,), seed=4)
+    z = z / 3
+    zt, yt = torch.from_numpy(z), torch.from_numpy(y)
+    for alpha, gamma in [(0.25, 2.0), (-1, 2.0), (0.5, 0.0), (0.25, 1.5)]:
+        p = torch.sigmoid(zt)
+        ce = F.binary_cross_entropy_with_logits(zt, yt, reduction="none")
+        p_t = p * yt + (1 - p) * (1 - yt)
+        loss = ce * ((1 - p_t) ** gamma)
+        if alpha >= 0:
+            loss = (alpha * yt + (1 - alpha) * (1 - yt)) * loss
+        got = sigmoid_focal_loss(z, y, alpha=alpha, gamma=gamma)
+        close_at_scale(got, loss.numpy(), 2e-5 if dtype == np.float32 else 1e-12)
+        assert got.dtype == dtype
+
+
+def test_focal_loss_finite_for_large_logits():
+    z = np.array([-200.0, -50, 50, 200])
+    y = np.array([0.0, 0, 1, 1])
+    got = sigmoid_focal_loss(z, y, gamma=2.0)
+    assert np.all(np.isfinite(got)) and np.all(got >= 0)
+    # well classified: alpha_t * sigma(-|z|)**2 * log1p(e**-|z|) ~ alpha_t e**-3|z|
+    want = [0.75 * math.exp(-600), 0.75 * math.exp(-150), 0.25 * math.exp(-150), 0.25 * math.exp(-600)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# ------------------------------------------------------------- exact accuracy
+
+@pytest.mark.parametrize("dt,tol", [(np.float32, 1e-7), (np.float64, 1e-14)])
+def test_mean_matches_fsum(dt, tol):
+    rng = np.random.default_rng(5)
+    n = 2_000_000
+    z = (rng.standard_normal(n) * 4).astype(dt)
+    y = rng.random(n).astype(dt)
+    got = float(bce(z, y))
+    terms = sigfast.bce_with_logits(z.astype(np.float64), y.astype(np.float64))
+    exact = math.fsum(terms.tolist()) / n
+    assert abs(got - exact) <= tol * abs(exact)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_elementwise_vs_mpmath(dt):
+    z, y = data(dt, (400,), seed=6)
+    z[:4] = [-120, 120, -30, 30] if dt == np.float32 else [-800, 800, -40, 40]
+    got = bce(z, y, reduction="none", pos_weight=dt(2.0), label_smoothing=0.1)
+    mpmath.mp.prec = 120
+    for zi, yi, gi in zip(z, y, got):
+        # the smoothed target y(1-a) + a/2 is an input of the formula, rounded
+        # in float64 exactly as the kernel does; the bound is on the rest
+        ys = float(np.float64(yi) * (1.0 - 0.1) + 0.5 * 0.1)
+        zz, yy = mpmath.mpf(float(zi)), mpmath.mpf(ys)
+        sp = lambda t: max(t, 0) + mpmath.log1p(mpmath.exp(-abs(t)))   # noqa: E731
+        exact = (1 - yy) * sp(zz) + 2 * yy * sp(-zz)
+        assert abs(float(gi) - float(exact)) <= 4 * np.finfo(dt).eps * float(exact) + 1e-300
+
+
+def test_infinite_logits_with_matching_targets_are_zero():
+    z = np.array([np.inf, -np.inf, 50.0, -50.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(bce(z, y, reduction="none")[:2], [0, 0])
+    assert bce(z, y) == bce(z[2:], y[2:]) / 2
+    g = bce_grad(z, y, reduction="none")
+    np.testing.assert_array_equal(g[:2], [0, 0])
+    # pos_weight at logit -120 (pytorch#13773): finite and exact
+    v = bce(np.array([-120.0]), np.array([1.0]), pos_weight=np.array([3.0]), reduction="sum")
+    assert v == 360.0
+
+
+def test_finite_for_extreme_finite_inputs(dtype):
+    fmax = np.finfo(dtype).max
+    z = np.array([fmax, -fmax, 1e30, -1e30, 0], dtype)
+    y = np.array([1, 0, 0.5, 0.5, 1], dtype)
+    assert np.all(np.isfinite(bce(z, y, reduction="none")))
+    assert np.all(np.isfinite(bce_grad(z, y, reduction="none")))
+
+
+# ------------------------------------------------------------- determinism
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_bit_identical_for_any_thread_count(dtype, reduction):
+    z, y = data(dtype, (1_000_003,), seed=8)
+    res = []
+    for nt in (1, 2, 3, 4):
+        with sigfast.num_threads(nt):
+            loss, g = bce_lg(z, y, reduction=reduction, pos_weight=dtype(1.5))
+            res.append((np.asarray(loss).tobytes(), g.tobytes()))
+    assert all(r == res[0] for r in res)
+
+
+# ------------------------------------------------------------- API behaviour
+
+def test_axis_reduction_per_sample():
+    z, y = data(np.float64, (50, 7))
+    per = bce(z, y, axis=-1)
+    assert per.shape == (50,)
+    np.testing.assert_allclose(per, bce(z, y, reduction="none").mean(axis=-1), rtol=1e-15)
+    s = bce(z, y, axis=(0,), reduction="sum")
+    np.testing.assert_allclose(s, bce(z, y, reduction="none").sum(axis=0), rtol=1e-14)
+    g = bce_grad(z, y, axis=-1)
+    np.testing.assert_allclose(g, (sigfast.sigmoid(z) - y) / 7, rtol=1e-14, atol=1e-17)
+
+
+def test_broadcasting_and_out():
+    z = np.linspace(-3, 3, 12).reshape(3, 4)
+    y = np.array([0.0, 1.0, 0.0, 1.0])           # broadcast along rows
+    want = bce(z, np.broadcast_to(y, z.shape).copy(), reduction="none")
+    out = np.empty((3, 4))
+    res = bce(z, y, reduction="none", out=out)
+    assert res is out
+    np.testing.assert_array_equal(out, want)
+    # gradient w.r.t. a broadcast logit sums over the broadcast axis (autograd rule)
+    zb = np.array([[0.5], [-1.0], [2.0]])
+    g = bce_grad(zb, np.ones((3, 4)), reduction="sum")
+    assert g.shape == (3, 1)
+    np.testing.assert_allclose(g[:, 0], 4 * (sigfast.sigmoid(zb[:, 0]) - 1), rtol=1e-14)
+
+
+def test_dtypes():
+    z32, y32 = data(np.float32, (100,))
+    assert bce(z32, y32).dtype == np.float32
+    assert bce(z32.astype(np.float64), y32).dtype == np.float64
+    assert bce(z32.astype(np.float16), y32.astype(np.float16)).dtype == np.float32
+    assert bce([0, 1], [1, 0]).dtype == np.float64            # ints -> float64
+
+
+@pytest.mark.parametrize("kw,exc,msg", [
+    ({"reduction": "avg"}, ValueError, "reduction must be one of"),
+    ({"label_smoothing": 1.5}, ValueError, r"label_smoothing must be in \[0, 1\]"),
+    ({"label_smoothing": -0.1}, ValueError, r"label_smoothing must be in \[0, 1\]"),
+])
+def test_bad_options(kw, exc, msg):
+    z, y = data(np.float64, (4,))
+    with pytest.raises(exc, match=msg):
+        bce(z, y, **kw)
+
+
+def test_bad_inputs_and_untouched_out():
+    z, y = data(np.float64, (4,))
+    with pytest.raises(ValueError, match=r"logits shape \(4,\) and targets shape \(5,\)"):
+        bce(z, np.zeros(5))
+    with pytest.raises(TypeError):
+        bce(z.astype(complex), y)
+    with pytest.raises(TypeError):
+        bce(np.array([object()] * 4), y)
+    with pytest.raises(ValueError, match="gamma must be >= 0"):
+        sigmoid_focal_loss(z, y, gamma=-1)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        binary_cross_entropy(np.array([1.5]), np.array([1.0]))
+    out = np.full(4, 7.0)
+    with pytest.raises(ValueError):
+        bce(z, np.zeros(5), reduction="none", out=out)
+    assert np.all(out == 7.0)
+
+
+def test_inputs_not_modified():
+    z, y = data(np.float32, (1000,))
+    zc, yc = z.copy(), y.copy()
+    bce_lg(z, y, pos_weight=np.float32(2), label_smoothing=0.2)
+    np.testing.assert_array_equal(z, zc)
+    np.testing.assert_array_equal(y, yc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=9),
+    dt=st.sampled_from([np.float32, np.float64]),
+    reduction=st.sampled_from(["none", "mean", "sum"]),
+    ls=st.sampled_from([0.0, 0.1]),
+    use_pw=st.booleans(),
+    use_w=st.booleans(),
+    data_=st.data(),
+)
+def test_hypothesis_against_reference(shape, dt, reduction, ls, use_pw, use_w, data_):
+    zs = hnp.arrays(dt, shape, elements=st.floats(-60, 60, width=32))
+    z = data_.draw(zs)
+    y = data_.draw(hnp.arrays(dt, shape, elements=st.floats(0, 1, width=32)))
+    kw = {}
+    if use_w:
+        kw["weight"] = data_.draw(hnp.arrays(dt, shape[-1:], elements=st.floats(0, 2, width=32)))
+    if use_pw:
+        kw["pos_weight"] = data_.draw(hnp.arrays(dt, shape[-1:], elements=st.floats(0, 4, width=32)))
+    got = bce(z, y, reduction=reduction, label_smoothing=ls, **kw)
+    terms = ref_terms(z, y, kw.get("weight"), kw.get("pos_weight"), ls)
+    want = terms if reduction == "none" else (terms.sum() / (terms.size if reduction == "mean" else 1))
+    close_at_scale(got, np.asarray(want, np.float64), 8 * float(np.finfo(dt).eps))

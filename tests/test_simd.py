@@ -1,0 +1,124 @@
+"""The SIMD levels really are what they claim (checked in the binaries).
+
+* _kernels_baseline: no AVX register anywhere (runs on any x86-64-v2 CPU).
+* _kernels_avx2: the hot loops use ymm registers and never zmm.
+* _kernels_avx512: the hot loops use zmm registers.
+* Within a level, tail elements (the scalar epilogue) are bit-identical to
+  the vector body.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import sigfast
+from sigfast import _dispatch
+from registry import ALL, BINARY, sample
+
+OBJDUMP = shutil.which("objdump")
+X86 = os.uname().machine in ("x86_64", "AMD64")
+HOT = ["k_sigmoid", "k_log_sigmoid", "k_softplus", "k_silu", "k_sigmoid_grad", "k_bce"]
+
+
+def module_path(level):
+    d = os.path.dirname(sigfast.__file__)
+    hits = glob.glob(os.path.join(d, f"_kernels_{level}*.so")) or \
+        glob.glob(os.path.join(d, f"_kernels_{level}*.pyd"))
+    if not hits:   # editable installs keep the binaries in the build folder
+        mod = _dispatch.load(level) if level in _dispatch.runnable_levels() else None
+        hits = [mod.__file__] if mod is not None else []
+    return hits[0] if hits else None
+
+
+def disassemble(path):
+    out = subprocess.run([OBJDUMP, "-d", "--no-show-raw-insn", path],
+                         capture_output=True, text=True, check=True).stdout
+    funcs, name = {}, None
+    for line in out.splitlines():
+        m = re.match(r"[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            name = m.group(1)
+            funcs[name] = []
+        elif name and "\t" in line:
+            funcs[name].append(line)
+    return funcs
+
+
+def hot_loops(funcs, level, kernel):
+    """Instructions of the backward-branch loops of a contiguous kernel."""
+    name = next((f for f in funcs if f.endswith(f"_kernels_{level}_{kernel}")), None)
+    if name is None:
+        return None
+    lines = funcs[name]
+    addr = [int(line.split(":")[0], 16) for line in lines]
+    loops = []
+    for i, line in enumerate(lines):
+        m = re.search(r"\sj\w+\s+([0-9a-f]+)\b", line)
+        if m and int(m.group(1), 16) < addr[i]:
+            lo = int(m.group(1), 16)
+            loops.append([x for x, a in zip(lines, addr) if lo <= a <= addr[i]])
+    return loops
+
+
+needs_objdump = pytest.mark.skipif(not (OBJDUMP and X86), reason="x86-64 objdump needed")
+
+
+@needs_objdump
+def test_baseline_has_no_avx():
+    path = module_path("baseline")
+    text = subprocess.run([OBJDUMP, "-d", "--no-show-raw-insn", path],
+                          capture_output=True, text=True, check=True).stdout
+    assert not re.search(r"%[yz]mm\d", text)
+    assert not re.search(r"\bv(fmadd|fnmadd|fmsub|broadcast|perm|gather)", text)
+
+
+@needs_objdump
+@pytest.mark.parametrize("level,reg,forbidden", [("avx2", "ymm", "zmm"), ("avx512", "zmm", None)])
+def test_hot_loops_use_the_level_width(level, reg, forbidden):
+    path = module_path(level)
+    if path is None:
+        pytest.skip(f"{level} not compiled")
+    funcs = disassemble(path)
+    for kernel in HOT:
+        for fuse in ("0", "1"):     # float32 and float64 specialisations
+            loops = hot_loops({k: v for k, v in funcs.items() if f"__pyx_fuse_{fuse}" in k},
+                              level, kernel)
+            if loops is None:
+                pytest.skip("kernel symbols stripped from the binary")
+            wide = [lp for lp in loops if any(f"%{reg}" in x for x in lp)]
+            assert wide, f"{level}:{kernel}[{fuse}] has no {reg} loop"
+            if forbidden:
+                assert not any(f"%{forbidden}" in x for lp in loops for x in lp)
+            # no libm call in the vector body
+            assert not any("call" in x for lp in wide for x in lp)
+
+
+def test_finite_math_is_off():
+    # The header #errors under __FINITE_MATH_ONLY__; at run time NaN and inf
+    # must still flow through every level.
+    for lv in _dispatch.runnable_levels():
+        k = _dispatch.load(lv)
+        r = k.sigmoid(np.array([np.nan, np.inf, -np.inf]))
+        assert np.isnan(r[0]) and r[1] == 1 and r[2] == 0
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_tail_elements_bit_identical_to_vector_body(kern, name, dtype):
+    args = sample(name, dtype, 1003)
+    full = getattr(kern, name)(*args)
+    # one element at a time goes through the scalar epilogue only
+    single = np.array([getattr(kern, name)(*(a[i:i + 1] for a in args))[0] for i in range(0, 1003, 7)])
+    assert full[::7].tobytes() == single.astype(dtype).tobytes()
+    # a length that leaves a tail of every size 1..63 in turn
+    for n in range(1, 64, 5):
+        part = getattr(kern, name)(*(a[:n] for a in args))
+        assert part.tobytes() == full[:n].tobytes()
+
+
+def test_level_reported():
+    assert sigfast.simd_level in _dispatch.runnable_levels()
+    assert sigfast.simd_level == _dispatch.runnable_levels()[0] or os.environ.get("SIGFAST_SIMD")
