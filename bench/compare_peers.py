@@ -14,7 +14,9 @@ ratios.  Outputs are preallocated and passed with out= where supported.
 Threads: sigfast.set_num_threads(t) and torch.set_num_threads(t); JAX gets
 single-threaded XLA flags for t = 1 (unless XLA_FLAGS is set) and its default
 otherwise; NumPy and SciPy are single-threaded.  Peers that are not
-installed are left out.
+installed are left out.  Workers run with glibc malloc tuned so that
+temporaries are reused (--malloc default to keep glibc's defaults, under which
+NumPy's expressions may page-fault on every call; see sigfast/_bench.py).
 """
 import argparse
 import json
@@ -56,6 +58,9 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--min-time", type=float, default=2e-3,
                     help="seconds per sample (calibrated inner loop)")
+    ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
+                    help="glibc malloc settings of the workers (see sigfast._bench."
+                    "TUNED_MALLOC_ENV); default: tuned")
     ap.add_argument("--json", help="write the records and metadata here")
     args = ap.parse_args(argv)
 
@@ -71,7 +76,8 @@ def main(argv=None):
 
     records = _bench.measure_isolated(
         funcs, _csv(args.dtypes), sizes, threads, peers=list(have),
-        levels=levels, rounds=args.rounds, min_time=args.min_time, progress=True)
+        levels=levels, rounds=args.rounds, min_time=args.min_time, progress=True,
+        malloc=args.malloc)
 
     meta = _bench.metadata(wanted)
     print(f"sigfast {meta['sigfast']} ({meta['simd_level']}), numpy {meta['numpy']}, "
@@ -86,6 +92,7 @@ def main(argv=None):
         cfgs = sorted({(r["threads"], r["jax_config"]) for r in records})
         for th, cfg in cfgs:
             print(f"JAX with {th} thread(s): {cfg}, jax.jit, x64 enabled")
+    print("memory: " + records[0]["malloc"] if records else "")
     print("xNAME = time(NAME) / time(sigfast): > 1 means sigfast is faster.")
     print()
     print(markdown(records, have, levels))

@@ -15,6 +15,7 @@ Run ``python -m sigfast --help`` for the options.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -332,7 +333,13 @@ def _parse_threads(s, default):
     return list(dict.fromkeys(out))
 
 
-def plot(path, peers, threads, rounds, stream=sys.stdout, progress=False):
+#: Fixed colour per candidate, so every panel of the plot matches.
+COLORS = {"sigfast": "tab:blue", "numpy": "tab:orange", "scipy": "tab:green",
+          "torch": "tab:red", "jax": "tab:purple"}
+
+
+def plot(path, peers, threads, rounds, stream=sys.stdout, progress=False,
+         malloc="tuned"):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -344,14 +351,16 @@ def plot(path, peers, threads, rounds, stream=sys.stdout, progress=False):
     sizes = [int(v) for v in np.logspace(3, 7, 9).round()]
     funcs = ["sigmoid", "log_sigmoid", "bce_with_logits"]
     recs = _bench.measure_isolated(funcs, ["float32"], sizes, [threads],
-                                   peers=peers, rounds=rounds, progress=progress)
+                                   peers=peers, rounds=rounds, progress=progress,
+                                   malloc=malloc)
     fig, axes = plt.subplots(1, len(funcs), figsize=(5 * len(funcs), 4), sharey=True)
     for ax, func in zip(axes, funcs):
         rs = [r for r in recs if r["func"] == func]
         names = [c for c in rs[0]["gelems"]]
         for c in names:
             ax.plot([r["n"] for r in rs], [r["gelems"][c] for r in rs],
-                    marker="o", label=c, lw=2.5 if c == "sigfast" else 1.2)
+                    marker="o", label=c, color=COLORS.get(c),
+                    lw=2.5 if c == "sigfast" else 1.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"{func} (float32, {threads} thread{'s' if threads > 1 else ''})")
@@ -381,6 +390,10 @@ def main(argv=None):
     ap.add_argument("--peers", default=",".join(_bench.PEERS),
                     help="peers to compare with when importable "
                     "(default scipy,torch,jax; '' for none)")
+    ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
+                    help="glibc malloc settings of the benchmark processes: "
+                    "'tuned' (default) reuses NumPy's temporaries (reproducible, "
+                    "NumPy at its best), 'default' keeps glibc's defaults")
     ap.add_argument("--no-bench", action="store_true",
                     help="only the self-check and the configuration")
     ap.add_argument("--no-check", action="store_true", help="skip the self-check")
@@ -424,17 +437,19 @@ def main(argv=None):
               + (f"  (not installed: {', '.join(missing)})" if missing else ""))
         if "jax" in have:
             print("JAX config: 1 thread -> "
-                  + (f"XLA_FLAGS={sys.modules['os'].environ['XLA_FLAGS']!r}"
-                     if "XLA_FLAGS" in sys.modules["os"].environ
+                  + (f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}"
+                     if "XLA_FLAGS" in os.environ
                      else f"XLA_FLAGS={_bench.JAX_SINGLE_THREAD_FLAGS!r}")
                   + "; more threads -> "
                   + _bench.jax_config() + " (jax.jit, x64 enabled)")
-        print("torch threads = sigfast threads; NumPy/SciPy are single-threaded.")
+        print("torch threads = sigfast threads; NumPy/SciPy are single-threaded; "
+              + _bench.malloc_config(_bench.with_malloc(os.environ, args.malloc))
+              + ".")
         print()
         funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
         recs = _bench.measure_isolated(funcs, list(_bench.DTYPES), sizes, threads,
                                        peers=list(have), rounds=rounds,
-                                       progress=True)
+                                       progress=True, malloc=args.malloc)
         report["results"] = recs
         print_table(recs, have)
         implemented = {r["func"] for r in recs}
@@ -444,7 +459,8 @@ def main(argv=None):
     if args.plot:
         have = _bench.available_peers(peers)
         report["plot"] = plot(args.plot, list(have), threads[-1],
-                              max(3, rounds - 2), progress=True)
+                              max(3, rounds - 2), progress=True,
+                              malloc=args.malloc)
     print(f"\n{'all checks passed' if ok else 'SELF-CHECK FAILED'}; "
           f"{time.perf_counter() - t0:.1f} s")
     if args.json:

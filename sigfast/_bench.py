@@ -39,6 +39,17 @@ import numpy as np
 JAX_SINGLE_THREAD_FLAGS = ("--xla_cpu_multi_thread_eigen=false "
                            "intra_op_parallelism_threads=1")
 
+#: glibc malloc settings for benchmark processes ("tuned" mode).  With glibc's
+#: defaults, whether NumPy's (and torch's) temporaries of ~1e5..1e6 elements
+#: come from fresh mmap'd pages (a page fault per 4 KiB, every call) or from
+#: reused heap memory depends on the process's allocation history, even on
+#: whether torch was imported: NumPy's float64 1/(1+np.exp(-x)) at n = 1e5
+#: ran 6x slower in a plain process than after `import torch` here.  With a
+#: 32 MiB mmap threshold and a 1 GiB trim threshold temporaries below 32 MiB
+#: are always reused: reproducible numbers, and NumPy at its best.
+TUNED_MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "33554432",
+                    "MALLOC_TRIM_THRESHOLD_": "1073741824"}
+
 PEERS = ("scipy", "torch", "jax")
 DTYPES = ("float32", "float64")
 SEED = 20240531
@@ -326,6 +337,27 @@ def jax_config():
     return f"XLA_FLAGS={flags!r}" if flags else "default XLA flags (multi-threaded)"
 
 
+def malloc_config(env=None):
+    """A line telling how glibc malloc is configured for this process."""
+    env = os.environ if env is None else env
+    set_ = {k: env[k] for k in TUNED_MALLOC_ENV if k in env}
+    if not set_:
+        return "glibc malloc defaults"
+    return "glibc malloc " + ", ".join(f"{k}={v}" for k, v in set_.items())
+
+
+def with_malloc(env, mode):
+    """``env`` with the malloc settings of ``mode`` ('tuned' | 'default');
+    variables the user already set are kept."""
+    env = dict(env)
+    if mode == "tuned":
+        for k, v in TUNED_MALLOC_ENV.items():
+            env.setdefault(k, v)
+    elif mode != "default":
+        raise ValueError(f"malloc mode must be 'tuned' or 'default', not {mode!r}")
+    return env
+
+
 def set_threads(n):
     """Set sigfast's and PyTorch's thread counts (JAX's is fixed at import)."""
     import sigfast
@@ -476,7 +508,7 @@ def measure(funcs, dtypes, sizes, threads, *, peers=PEERS, levels=(),
                 for dt in dtypes:
                     for n in sizes:
                         if progress:
-                            progress(done, total, f"{func} {dt} n={n:.0e} threads={th}")
+                            progress(done, total, f"{func} {dt} n={fmt_n(n)} threads={th}")
                         done += 1
                         r = measure_one(func, dt, int(n), peers=peers,
                                         levels=levels, rounds=rounds,
@@ -485,6 +517,7 @@ def measure(funcs, dtypes, sizes, threads, *, peers=PEERS, levels=(),
                             continue
                         r["threads"] = th
                         r["jax_config"] = jax_config() if "jax" in peers else None
+                        r["malloc"] = malloc_config()
                         records.append(r)
     finally:
         set_threads(before)
@@ -494,17 +527,18 @@ def measure(funcs, dtypes, sizes, threads, *, peers=PEERS, levels=(),
 
 
 def measure_isolated(funcs, dtypes, sizes, threads, *, peers=PEERS, levels=(),
-                     rounds=7, min_time=2e-3, progress=False):
+                     rounds=7, min_time=2e-3, progress=False, malloc="tuned"):
     """Like :func:`measure`, but each thread count runs in a fresh worker
     process (``python -m sigfast._bench``), so JAX gets a matching CPU
     configuration: single-threaded XLA flags for 1 thread (unless XLA_FLAGS
-    is already set), JAX's default otherwise.  ``progress``: draw a progress
-    line on stderr."""
+    is already set), JAX's default otherwise.  ``malloc``: 'tuned' runs the
+    workers with :data:`TUNED_MALLOC_ENV`, 'default' with glibc's defaults
+    (as inherited).  ``progress``: draw a progress line on stderr."""
     per = len(funcs) * len(dtypes) * len(sizes)
     total = per * len(threads)
     records = []
     for i, th in enumerate(threads):
-        env = dict(os.environ)
+        env = with_malloc(os.environ, malloc)
         if th == 1 and "XLA_FLAGS" not in env:
             env["XLA_FLAGS"] = JAX_SINGLE_THREAD_FLAGS
         spec = {"funcs": list(funcs), "dtypes": list(dtypes),
