@@ -30,7 +30,26 @@ import time
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
                                    "intra_op_parallelism_threads=1")
 
+# glibc reads its malloc settings at start-up: re-exec once with the tuned
+# settings (sigfast._bench.TUNED_MALLOC_ENV) unless --malloc default.  Without
+# them NumPy's float64 expressions at n >= 1e5 flip between two speeds (fresh
+# mmap'd temporaries or reused heap) from process to process.
 from sigfast import _bench  # noqa: E402
+
+
+def _malloc_mode(argv):
+    for i, a in enumerate(argv):
+        if a.startswith("--malloc="):
+            return a.split("=", 1)[1]
+        if a == "--malloc" and i + 1 < len(argv):
+            return argv[i + 1]
+    return "tuned"
+
+
+if (_malloc_mode(sys.argv) == "tuned" and not os.environ.get("_SIGFAST_REEXEC")
+        and any(k not in os.environ for k in _bench.TUNED_MALLOC_ENV)):
+    os.environ.update(_bench.with_malloc(os.environ, "tuned"), _SIGFAST_REEXEC="1")
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 HERE = pathlib.Path(__file__).resolve().parent
 FLOORS = HERE / "floors.json"
@@ -81,6 +100,8 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1,
                     help="--update: measure this many times, keep the lowest ratio")
     ap.add_argument("--json", type=pathlib.Path, help="write measurements here")
+    ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
+                    help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -96,7 +117,8 @@ def main(argv=None):
           f"{', '.join(_bench.fmt_n(n) for n in sizes)}, {rounds} rounds, "
           f"1 thread, margin {args.margin:g}")
     print("peers: " + (", ".join(f"{p} {v}" for p, v in have.items()) or "none")
-          + ("; JAX: " + _bench.jax_config() if "jax" in have else ""))
+          + ("; JAX: " + _bench.jax_config() if "jax" in have else "")
+          + "; " + _bench.malloc_config())
     missing = [p for p in wanted if p not in have]
 
     records = run(funcs, sizes, peers, rounds, prog)
@@ -109,7 +131,8 @@ def main(argv=None):
         meta = _bench.metadata(peers)
         meta.update(factor=args.factor, threads=1, rounds=rounds,
                     sizes=sizes, repeat=args.repeat,
-                    jax_config=_bench.jax_config() if "jax" in have else None)
+                    jax_config=_bench.jax_config() if "jax" in have else None,
+                    malloc=_bench.malloc_config())
         floors = {k: round_down(args.factor * v) for k, v in sorted(measured.items())}
         args.floors.write_text(json.dumps({"_meta": meta, "floors": floors},
                                           indent=1) + "\n")
