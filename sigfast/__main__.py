@@ -209,7 +209,6 @@ def known_value_checks(mod, dt):
 def _consistency(func, dt):
     """Bit-identical results: 1 thread vs the default thread count, and
     contiguous vs strided input, on an array large enough to be threaded."""
-    f = _bench.FUNCS[func]
     uf = getattr(sigfast, func)
     args = [np.resize(a, 1 << 17) for a in check_points(func, dt)]
     with np.errstate(all="ignore"):
@@ -217,7 +216,6 @@ def _consistency(func, dt):
             one = uf(*args)
         many = uf(*args)
         strided = uf(*[np.repeat(a, 2)[::2] for a in args])
-    del f
 
     def same(a, b):
         return np.array_equal(a.view(np.uint8), b.view(np.uint8))
@@ -309,11 +307,7 @@ def print_table(records, peers, stream=sys.stdout):
             f"{'sigfast':>8} " + " ".join(f"{'x' + c:>7}" for c in cols))
     print(head, file=stream)
     print("-" * len(head), file=stream)
-    last = None
     for r in records:
-        if last is not None and (r["func"], r["dtype"]) != last:
-            pass
-        last = (r["func"], r["dtype"])
         ratios = [_bench.fmt_ratio(r["speedup"].get(c)) for c in cols]
         print(f"{r['func']:<26} {r['dtype']:<8} {_bench.fmt_n(r['n']):>4} "
               f"{r['threads']:>3} {r['gelems']['sigfast']:>8.3f} "
