@@ -22,10 +22,9 @@ Design
   essentially once.  Results that are subnormal are produced by one final
   scaling, so they are rounded once as well (NumPy, SciPy, PyTorch and JAX
   flush them to 0).
-* Four float32 kernels (logit, silu_grad, sigmoid_grad_from_output,
-  bce_with_logits_grad) evaluate the float64 algorithm and round: they have
-  no speed floor, and silu_grad and sigma(z) - y need the headroom where
-  they cancel (near x = -1.2785, and where sigma(z) ~ y).
+* Two float32 kernels (sigmoid_grad_from_output, bce_with_logits_grad)
+  evaluate the float64 algorithm and round: sigma(z) - y cancels where
+  sigma(z) ~ y and needs float64's compensated sigma.
 * ufunc plumbing: a ufunc's per-dtype ``data`` pointer holds the contiguous
   kernel ``k(x, y, n)`` for that dtype.  One generic inner loop per arity
   calls it directly for contiguous data (split across OpenMP threads above
@@ -379,6 +378,72 @@ cdef inline float f_bce(float zf, float yf) noexcept nogil:
     return <float>((t1 + t2) + L)
 
 
+# silu' has a simple zero at x0 = -1.27846454276107379510935873902 (mpmath,
+# 300 bits), stored as X0H + X0L.  Within |x - x0| < 1e-2 the general formula
+# above cancels (1 + x sigma(-x) -> 0) and keeps only ~2**-62 absolute
+# accuracy (19 ulp at x0 + 8e-6, above 1 ulp out to |x - x0| ~ 5e-3); within
+# 1e-2 the Taylor series of silu' about x0 (coefficients from mpmath.taylor
+# at 300 bits; degree 9, truncation below 2e-6 ulp) is used instead, with delta = x - x0 and the leading
+# coefficient kept as two words.
+cdef double X0H = -1.2784645427610737
+cdef double X0L = -1.0946994183093437e-16
+
+
+cdef inline double silu_grad_near_zero(double x) noexcept nogil:
+    cdef double d0, dh, dl, p, tail
+    d0 = x - X0H                       # exact (Sterbenz)
+    dh = d0 - X0L
+    dl = (d0 - dh) - X0L
+    p = dh * 0.2178117057198001
+    tail = dh * (0.1466487969969469 + dh * (0.018874814223782312 + dh * (
+        -0.015222655223188032 + dh * (-0.006606589138356696 + dh * (
+            0.000126627410081122 + dh * (0.0007985218818397998 + dh * (
+                0.00018570724361186496 + dh * -4.090534237428612e-05)))))))
+    return p + ((prod_err(dh, 0.2178117057198001, p) + 0.2178117057198001 * dl)
+                + dh * (-3.974332795880862e-18 + tail))
+
+
+cdef inline float f_logit(float pf) noexcept nogil:
+    # log(p/(1-p)) in float64 for float32 p: w = 1 - p and 2p - 1 are exact
+    # (or, for p < 2**-29, off by a relative 2**-53); r = p/w = 2**j m with m
+    # in [0.707, 1.414] from r's exponent and significand; log(m) = log1p(f)
+    # with f = m - 1, except for j = 0 where f = (2p - 1)/w keeps full
+    # relative accuracy near p = 1/2.
+    cdef double p = pf, w, r, ep, mr, m, j, f, s, z, R, out
+    cdef bint big
+    w = 1.0 - p
+    r = p / w
+    ep = sf_logbd(r)
+    mr = sf_mantd(r)
+    big = mr > 1.4142135623730951
+    m = mr * 0.5 if big else mr
+    j = ep + 1.0 if big else ep
+    f = (2.0 * p - 1.0) / w if j == 0.0 else m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    R = z * sf_fmad(z, sf_fmad(z, sf_fmad(z, 0.2222222222222222, 0.2857142857142857),
+                               0.4), 0.6666666666666666)
+    out = sf_fmad(j, 0.6931471805599453, f - s * (f - R))
+    out = -INFINITY if p == 0.0 else out
+    out = INFINITY if p == 1.0 else out
+    return <float>(out if (p >= 0.0 and p <= 1.0) else NAN)
+
+
+cdef inline float f_silu_grad(float xf) noexcept nogil:
+    # sigma(x)(1 + x sigma(-x)) in float64; within 1e-2 of the zero x0 the
+    # Taylor patch (silu_grad_near_zero) keeps the relative accuracy.
+    cdef double x = xf, e, q, big, small, sx, smx, xc, g
+    e = lexp_neg(lclamp(x))
+    q = 1.0 / (1.0 + e)
+    big = q
+    small = e * q
+    sx = small if x < 0 else big
+    smx = big if x < 0 else small
+    xc = -110.0 if x < -110.0 else (110.0 if x > 110.0 else x)
+    g = sx * (1.0 + xc * smx)
+    return <float>(silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else g)
+
+
 # ---------------------------------------------------------------------------
 # Element functions (the public formulas)
 # ---------------------------------------------------------------------------
@@ -513,34 +578,9 @@ cdef inline double d_silu_grad(double x) noexcept nogil:
     return silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else gh
 
 
-# silu' has a simple zero at x0 = -1.27846454276107379510935873902 (mpmath,
-# 300 bits), stored as X0H + X0L.  Within |x - x0| < 1e-2 the general formula
-# above cancels (1 + x sigma(-x) -> 0) and keeps only ~2**-62 absolute
-# accuracy (19 ulp at x0 + 8e-6, above 1 ulp out to |x - x0| ~ 5e-3); within
-# 1e-2 the Taylor series of silu' about x0 (coefficients from mpmath.taylor
-# at 300 bits; degree 9, truncation below 2e-6 ulp) is used instead, with delta = x - x0 and the leading
-# coefficient kept as two words.
-cdef double X0H = -1.2784645427610737
-cdef double X0L = -1.0946994183093437e-16
-
-
-cdef inline double silu_grad_near_zero(double x) noexcept nogil:
-    cdef double d0, dh, dl, p, tail
-    d0 = x - X0H                       # exact (Sterbenz)
-    dh = d0 - X0L
-    dl = (d0 - dh) - X0L
-    p = dh * 0.2178117057198001
-    tail = dh * (0.1466487969969469 + dh * (0.018874814223782312 + dh * (
-        -0.015222655223188032 + dh * (-0.006606589138356696 + dh * (
-            0.000126627410081122 + dh * (0.0007985218818397998 + dh * (
-                0.00018570724361186496 + dh * -4.090534237428612e-05)))))))
-    return p + ((prod_err(dh, 0.2178117057198001, p) + 0.2178117057198001 * dl)
-                + dh * (-3.974332795880862e-18 + tail))
-
-
 cdef inline real e_silu_grad(real x) noexcept nogil:
     if real is float:
-        return <float>d_silu_grad(<double>x)
+        return f_silu_grad(x)
     else:
         return d_silu_grad(x)
 
@@ -595,7 +635,7 @@ cdef inline double d_logit(double p) noexcept nogil:
 
 cdef inline real e_logit(real p) noexcept nogil:
     if real is float:
-        return <float>d_logit(<double>p)
+        return f_logit(p)
     else:
         return d_logit(p)
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env python
+"""Performance regression check: sigfast/NumPy and sigfast/peer speed ratios
+against committed floors.
+
+    python bench/check_ratios.py                      # full: n = 1e4, 1e5, 1e6
+    python bench/check_ratios.py --quick --margin 0.5 # what CI runs (< 60 s)
+    python bench/check_ratios.py --update             # re-measure, rewrite floors
+
+Every ratio is time(other) / time(sigfast), the median of per-round ratios
+of candidates timed interleaved in this one process (sigfast._bench), with
+1 thread everywhere: sigfast.num_threads(1), torch.set_num_threads(1), JAX
+with single-threaded XLA flags.  A ratio fails when it is below
+floor * margin; the exit status is 1 if any ratio fails (after one
+re-measurement of the failing configurations), 0 otherwise.  The table is
+printed either way.
+
+bench/floors.json holds floor = FACTOR (0.8) * the ratio measured when the
+floors were written (--update), keyed "function/dtype/n/other".  Floors of
+peers that are not installed are skipped with a note; measured ratios with no
+floor are shown but never fail.
+"""
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+
+# JAX's CPU thread pool is fixed at import: make it single-threaded first.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1")
+
+# glibc reads its malloc settings at start-up: re-exec once with the tuned
+# settings (sigfast._bench.TUNED_MALLOC_ENV) unless --malloc default.  Without
+# them NumPy's float64 expressions at n >= 1e5 flip between two speeds (fresh
+# mmap'd temporaries or reused heap) from process to process.
+from sigfast import _bench  # noqa: E402
+
+
+def _malloc_mode(argv):
+    for i, a in enumerate(argv):
+        if a.startswith("--malloc="):
+            return a.split("=", 1)[1]
+        if a == "--malloc" and i + 1 < len(argv):
+            return argv[i + 1]
+    return "tuned"
+
+
+if (_malloc_mode(sys.argv) == "tuned" and not os.environ.get("_SIGFAST_REEXEC")
+        and any(k not in os.environ for k in _bench.TUNED_MALLOC_ENV)):
+    os.environ.update(_bench.with_malloc(os.environ, "tuned"), _SIGFAST_REEXEC="1")
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+HERE = pathlib.Path(__file__).resolve().parent
+FLOORS = HERE / "floors.json"
+FULL_SIZES = [10_000, 100_000, 1_000_000]
+QUICK_SIZES = [10_000, 100_000]
+
+
+def key(func, dtype, n, other):
+    return f"{func}/{dtype}/{n}/{other}"
+
+
+def ratios_of(records):
+    """{key: ratio} from measurement records."""
+    out = {}
+    for r in records:
+        for other, v in r["speedup"].items():
+            out[key(r["func"], r["dtype"], r["n"], other)] = v
+    return out
+
+
+def run(funcs, sizes, peers, rounds, progress):
+    return _bench.measure(funcs, list(_bench.DTYPES), sizes, [1], peers=peers,
+                          rounds=rounds, progress=progress)
+
+
+def round_down(x, digits=2):
+    """Round down to ``digits`` significant digits."""
+    if x <= 0:
+        return 0.0
+    import math
+    e = math.floor(math.log10(x)) - digits + 1
+    return float(f"{math.floor(x / 10 ** e + 1e-9) * 10 ** e:.{digits}g}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help=f"sizes {QUICK_SIZES}, fewer rounds (< 60 s)")
+    ap.add_argument("--margin", type=float, default=1.0,
+                    help="multiply every floor by this (CI: 0.5)")
+    ap.add_argument("--floors", type=pathlib.Path, default=FLOORS)
+    ap.add_argument("--rounds", type=int, help="timing rounds (default 9; --quick: 5)")
+    ap.add_argument("--peers", default=",".join(_bench.PEERS))
+    ap.add_argument("--update", action="store_true",
+                    help="measure and rewrite the floors file instead of checking")
+    ap.add_argument("--factor", type=float, default=0.8,
+                    help="--update: floor = factor * measured ratio (default 0.8)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="--update: measure this many times, keep the lowest ratio")
+    ap.add_argument("--json", type=pathlib.Path, help="write measurements here")
+    ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
+                    help="glibc malloc settings (handled at start-up by re-exec)")
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    rounds = args.rounds or (5 if args.quick else 9)
+    wanted = [p for p in args.peers.split(",") if p]
+    have = _bench.available_peers(wanted)
+    peers = list(have)
+    funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+    prog = _bench.Progress()
+
+    print(f"sigfast ratio check: {'quick' if args.quick else 'full'}, sizes "
+          f"{', '.join(_bench.fmt_n(n) for n in sizes)}, {rounds} rounds, "
+          f"1 thread, margin {args.margin:g}")
+    print("peers: " + (", ".join(f"{p} {v}" for p, v in have.items()) or "none")
+          + ("; JAX: " + _bench.jax_config() if "jax" in have else "")
+          + "; " + _bench.malloc_config())
+    missing = [p for p in wanted if p not in have]
+
+    records = run(funcs, sizes, peers, rounds, prog)
+    measured = ratios_of(records)
+
+    if args.update:
+        for _ in range(args.repeat - 1):
+            for k, v in ratios_of(run(funcs, sizes, peers, rounds, prog)).items():
+                measured[k] = min(measured.get(k, v), v)
+        meta = _bench.metadata(peers)
+        meta.update(factor=args.factor, threads=1, rounds=rounds,
+                    sizes=sizes, repeat=args.repeat,
+                    jax_config=_bench.jax_config() if "jax" in have else None,
+                    malloc=_bench.malloc_config())
+        floors = {k: round_down(args.factor * v) for k, v in sorted(measured.items())}
+        args.floors.write_text(json.dumps({"_meta": meta, "floors": floors},
+                                          indent=1) + "\n")
+        print(f"wrote {len(floors)} floors to {args.floors}")
+        return 0
+
+    data = json.loads(args.floors.read_text())
+    floors = data["floors"]
+
+    def failing():
+        return sorted(k for k, f in floors.items()
+                      if k in measured and measured[k] < f * args.margin)
+
+    bad = failing()
+    if bad:
+        # one re-measurement of the failing configurations; keep the better
+        configs = sorted({tuple(k.split("/")[:3]) for k in bad})
+        print(f"{len(bad)} ratio(s) below floor; re-measuring {len(configs)} "
+              "configuration(s) once")
+        for func, dt, n in configs:
+            recs = _bench.measure([func], [dt], [int(n)], [1], peers=peers,
+                                  rounds=rounds)
+            for k, v in ratios_of(recs).items():
+                measured[k] = max(measured.get(k, v), v)
+        bad = failing()
+
+    print()
+    print(f"| {'function':<26} | {'dtype':<7} | {'n':>4} | {'vs':<6} | "
+          f"{'ratio':>7} | {'floor':>6} | {'needed':>6} | status |")
+    print(f"|{'-' * 28}|{'-' * 9}|{'-' * 6}|{'-' * 8}|{'-' * 9}|{'-' * 8}|"
+          f"{'-' * 8}|--------|")
+    for r in records:
+        for other, v in r["speedup"].items():
+            k = key(r["func"], r["dtype"], r["n"], other)
+            v = measured[k]
+            f = floors.get(k)
+            if f is None:
+                fs, need, st = "—", "—", "no floor"
+            else:
+                fs, need = f"{f:.2f}", f"{f * args.margin:.2f}"
+                st = "FAIL" if k in bad else "ok"
+            print(f"| {r['func']:<26} | {r['dtype']:<7} | {_bench.fmt_n(r['n']):>4} | "
+                  f"{other:<6} | {v:>6.2f}x | {fs:>6} | {need:>6} | {st:<6} |")
+
+    checked = [k for k in floors if k in measured]
+    skipped_peer = sorted({k.split("/")[3] for k in floors
+                           if k.split("/")[3] not in ("numpy", *peers)})
+    implemented = {r["func"] for r in records}
+    print()
+    for p in skipped_peer:
+        why = "not installed" if p in missing or p not in wanted else "not requested"
+        print(f"note: {p} {why}: its floors are skipped")
+    for name in funcs:
+        if name not in implemented:
+            print(f"note: {name} is not implemented yet: skipped")
+    unchecked = [k for k in measured if k not in floors]
+    if unchecked:
+        print(f"note: {len(unchecked)} measured ratio(s) have no floor")
+    print(f"{len(checked)} ratios checked against floors x {args.margin:g}: "
+          f"{len(bad)} below ({time.perf_counter() - t0:.0f} s)")
+    for k in bad:
+        print(f"FAIL {k}: {measured[k]:.2f}x < {floors[k]:.2f} x {args.margin:g}")
+    if args.json:
+        args.json.write_text(json.dumps({"records": records, "ratios": measured,
+                                         "failed": bad}, indent=1))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""`python -m sigfast` and the measurement engine in sigfast._bench.
+
+Value assertions only: nothing here depends on how fast anything runs.
+"""
+import io
+import math
+import subprocess
+import sys
+
+import numpy as np
+
+import sigfast
+from sigfast import _bench
+
+
+def test_cli_self_check_passes():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sigfast", "--quick", "--sizes", "1000", "--no-bench"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    for name in sigfast.UFUNCS:
+        assert any(ln.split()[:2] == ["PASS", name] for ln in lines), (name, proc.stdout)
+    assert "FAIL" not in proc.stdout
+    assert "SIMD active" in proc.stdout          # show_config() ran
+    assert "Speed-ups" not in proc.stdout        # --no-bench: no table
+
+
+def test_cli_help():
+    proc = subprocess.run([sys.executable, "-m", "sigfast", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    for opt in ("--quick", "--sizes", "--threads", "--plot", "--json", "--no-bench"):
+        assert opt in proc.stdout
+
+
+def test_self_check_detects_a_wrong_result(monkeypatch):
+    from sigfast import __main__ as cli
+    monkeypatch.setitem(cli.REFS, "softplus", lambda x: np.maximum(x, 0) + 1)
+    ok, res = cli.self_check(stream=io.StringIO(), levels=[sigfast.simd_level])
+    assert not ok
+    assert not res["functions"]["softplus"]["ok"]
+    assert res["functions"]["sigmoid"]["ok"]
+
+
+def test_interleaved_timer_returns_positive_finite_numbers():
+    x = np.ones(100)
+    t = _bench.time_interleaved({"a": lambda: x.sum(), "b": lambda: None},
+                                n_elems=100, rounds=3, min_time=1e-4)
+    for name in ("a", "b"):
+        assert len(t.samples[name]) == 3
+        assert all(s > 0 and math.isfinite(s) for s in t.samples[name])
+        assert t.seconds[name] > 0 and math.isfinite(t.seconds[name])
+        assert t.gelems[name] > 0 and math.isfinite(t.gelems[name])
+        assert t.numbers[name] >= 1
+    r = t.speedup("a", "b")
+    assert r > 0 and math.isfinite(r)
+    assert set(t.ratios("a")) == {"b"}
+
+
+def test_registry_covers_every_ufunc_and_numpy_expressions_agree():
+    assert set(_bench.UFUNC_NAMES) == set(sigfast.UFUNCS)
+    for name in _bench.UFUNC_NAMES:
+        f = _bench.FUNCS[name]
+        for dt in _bench.DTYPES:
+            args = _bench.make_inputs(f, dt, 1000)
+            assert all(a.dtype == dt and a.shape == (1000,) for a in args)
+            out = np.empty(1000, dt)
+            with np.errstate(all="ignore"):
+                ref = f.numpy(*args, out)
+            assert ref is out
+            got = getattr(sigfast, name)(*args)
+            tol = 1e-4 if dt == "float32" else 1e-10
+            np.testing.assert_allclose(got, ref, rtol=tol, atol=tol, err_msg=name)
+
+
+def test_measure_one_record():
+    r = _bench.measure_one("sigmoid", "float32", 1000, peers=(), rounds=2,
+                           min_time=1e-4)
+    assert r["func"] == "sigmoid" and r["n"] == 1000
+    assert set(r["gelems"]) == {"sigfast", "numpy"}
+    assert r["speedup"]["numpy"] > 0 and math.isfinite(r["speedup"]["numpy"])
