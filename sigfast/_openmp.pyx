@@ -28,10 +28,8 @@ cdef extern from "sf_simd.h":
     int SF_OPENMP
     int sf_cpu_has(int level) noexcept nogil
 
-cdef extern from "<pthread.h>" nogil:
-    int pthread_atfork(void (*prepare)() noexcept nogil,
-                       void (*parent)() noexcept nogil,
-                       void (*child)() noexcept nogil)
+cdef extern from "sf_omp.h" nogil:
+    int sf_register_atfork_child(void (*child)() noexcept nogil)
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
 cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set
@@ -44,7 +42,7 @@ cdef void _after_fork_child() noexcept nogil:
     _user_threads = 0
 
 
-pthread_atfork(NULL, NULL, _after_fork_child)
+sf_register_atfork_child(_after_fork_child)
 
 
 cdef int sf_num_threads() noexcept nogil:

@@ -3,6 +3,7 @@
 Value assertions only: nothing here depends on how fast anything runs.
 """
 import io
+import os
 import math
 import subprocess
 import sys
@@ -12,11 +13,16 @@ import numpy as np
 import sigfast
 from sigfast import _bench
 
+# Subprocesses start outside the repository: `python -m` / `python -c` put the
+# current directory first on sys.path, where the unbuilt sigfast/ source folder
+# would shadow the installed package.
+OUTSIDE = os.path.dirname(os.path.dirname(sigfast.__file__))
+
 
 def test_cli_self_check_passes():
     proc = subprocess.run(
         [sys.executable, "-m", "sigfast", "--quick", "--sizes", "1000", "--no-bench"],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, cwd=OUTSIDE)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     for name in sigfast.UFUNCS:
@@ -28,7 +34,7 @@ def test_cli_self_check_passes():
 
 def test_cli_help():
     proc = subprocess.run([sys.executable, "-m", "sigfast", "--help"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=OUTSIDE)
     assert proc.returncode == 0
     for opt in ("--quick", "--sizes", "--threads", "--plot", "--json", "--no-bench"):
         assert opt in proc.stdout
