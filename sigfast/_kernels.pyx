@@ -484,7 +484,7 @@ cdef inline double d_grad_from_output(double y) noexcept nogil:
     p = y * w
     corr = prod_err(y, w, p) + y * wl
     corr = corr if fabs(p) < 1e300 else 0.0
-    return p + corr
+    return p + corr if corr != 0 else p      # keeps -0.0 at y = -0.0
 
 
 cdef inline real e_sigmoid_grad_from_output(real y) noexcept nogil:
@@ -537,7 +537,8 @@ cdef inline real e_silu(real x) noexcept nogil:
     p = xc * yh
     corr = prod_err(xc, yh, p) + xc * yl
     corr = corr if rabs(p) < huge(p) else <real>0.0
-    return scale(p + corr, kk)
+    # p alone when there is nothing to add keeps silu(-0.0) = -0.0
+    return scale(p + corr if corr != 0 else p, kk)
 
 
 cdef inline double d_silu_grad(double x) noexcept nogil:
@@ -671,6 +672,7 @@ cdef inline double d_bce_grad(double z, double y) noexcept nogil:
     w = 1.0 - y
     bb = w - 1.0
     wl = (1.0 - (w - bb)) + (-y - bb)
+    wl = 0.0 if wl != wl else wl             # y = +-inf: TwoSum's inf - inf
     gpos = ((w - sh) + wl) - sl
     return gneg if z < 0 else gpos
 
@@ -768,10 +770,20 @@ cdef inline int plan_threads(Py_ssize_t n) noexcept nogil:
     return nt if nt > 1 else 1
 
 
+cdef inline bint partial_overlap(const char* a, const char* y, Py_ssize_t nbytes) noexcept nogil:
+    # NumPy does not copy an input that overlaps the output when a sequential
+    # element loop is safe (e.g. out=a[:-1] for input a[1:]); split across
+    # threads it is not, so such calls stay on one thread.  Exact aliasing
+    # (in place) is safe in any order.
+    return a != y and a < y + nbytes and y < a + nbytes
+
+
 cdef void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
                     Py_ssize_t isz) noexcept nogil:
     cdef int nt = plan_threads(n)
     cdef Py_ssize_t chunk, t, start, cnt
+    if nt > 1 and partial_overlap(x, y, n * isz):
+        nt = 1
     if nt <= 1:
         kern(x, y, n)
         return
@@ -789,6 +801,8 @@ cdef void run_binary(bkern_t kern, const char* a, const char* b, char* y,
                      Py_ssize_t n, Py_ssize_t isz) noexcept nogil:
     cdef int nt = plan_threads(n)
     cdef Py_ssize_t chunk, t, start, cnt
+    if nt > 1 and (partial_overlap(a, y, n * isz) or partial_overlap(b, y, n * isz)):
+        nt = 1
     if nt <= 1:
         kern(a, b, y, n)
         return
@@ -1180,7 +1194,8 @@ cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
         else:
             c += (v[i] - t) + s
         s = t
-    return s + c
+    # an infinite total (an infinite term, or overflow) makes c NaN: keep s
+    return s + c if fabs(s) <= 1.7976931348623157e308 else s
 
 
 def _bce_fused(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
