@@ -215,6 +215,11 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     ``z = -inf, y = 0``.  Sums use fixed-size blocks combined in a fixed
     order, so the result does not depend on the number of threads.
     """
+    if any(type(a).__module__.startswith("dask") for a in (logits, targets, weight, pos_weight)):
+        from . import _dask
+        return _dask.binary_cross_entropy_with_logits(
+            logits, targets, weight=weight, pos_weight=pos_weight,
+            label_smoothing=label_smoothing, reduction=reduction, axis=axis, out=out)
     _check_reduction(reduction)
     p = _Prepared(logits, targets, weight, pos_weight, label_smoothing)
     loss, _ = _reduce(p, reduction, axis, want_grad=False)
@@ -233,6 +238,11 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
     ``w (sigmoid(z) - y')`` without ``pos_weight``.
     """
+    if any(type(a).__module__.startswith("dask") for a in (logits, targets, weight, pos_weight)):
+        from . import _dask
+        return _dask.binary_cross_entropy_with_logits_grad(
+            logits, targets, weight=weight, pos_weight=pos_weight,
+            label_smoothing=label_smoothing, reduction=reduction, axis=axis, out=out)
     _check_reduction(reduction)
     p = _Prepared(logits, targets, weight, pos_weight, label_smoothing)
     _, grad = _reduce(p, reduction, axis, want_grad=True)

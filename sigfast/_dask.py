@@ -1,0 +1,200 @@
+"""Lazy, blockwise BCE-with-logits for dask arrays.
+
+``sigfast.binary_cross_entropy_with_logits`` (and ``..._grad``) hand dask
+inputs to this module.  Nothing is computed here: the result is a dask
+array whose tasks run the NumPy implementation on one block at a time.
+
+* ``reduction="none"``: ``map_blocks`` of the elementwise loss.
+* ``reduction="sum"``/``"mean"`` (no ``axis``): ``map_blocks`` of the fused
+  kernel's float64 block total (one ``keepdims`` element per block), then a
+  dask ``.sum()`` of those totals, divided by the element count for
+  ``"mean"``; a 0-d dask array of the inputs' floating dtype, as the NumPy
+  path returns a scalar of it.
+* ``axis=...``: the float64 sum (or mean) of the elementwise losses along
+  those axes, as the NumPy path computes it.
+
+``weight`` and ``pos_weight`` may be scalars, NumPy or dask arrays of any
+shape that broadcasts (``pos_weight`` of shape ``(C,)`` runs along the last
+axis); they are aligned with the logits' chunks, and size-1 dimensions are
+broadcast inside each block, so no full-size copy of them is built.
+
+dask is imported lazily: importing sigfast never imports dask.
+"""
+import math
+
+import numpy as np
+
+from . import _loss
+
+__all__ = ["is_dask_array", "binary_cross_entropy_with_logits",
+           "binary_cross_entropy_with_logits_grad"]
+
+
+def is_dask_array(x):
+    """True for a dask collection, tested without importing dask."""
+    return type(x).__module__.startswith("dask")
+
+
+# --------------------------------------------------------------------------
+# argument handling
+# --------------------------------------------------------------------------
+
+def _check_dtype(name, a):
+    dt = np.dtype(a.dtype) if hasattr(a, "dtype") else np.asarray(a).dtype
+    if dt.kind not in "fiub":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
+    return dt
+
+
+class _Aligned:
+    """Operands as dask arrays sharing one chunk grid (size-1 dims unchunked)."""
+
+    def __init__(self, logits, targets, weight, pos_weight, label_smoothing, reduction, out):
+        import dask.array as da
+
+        _loss._check_reduction(reduction)
+        if out is not None:
+            raise TypeError("out= is not supported for dask arrays (the result is lazy)")
+        ls = float(label_smoothing)
+        if not 0.0 <= ls <= 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        self.ls = ls
+        named = [("logits", logits), ("targets", targets), ("weight", weight),
+                 ("pos_weight", pos_weight)]
+        dtypes = []
+        arrays = {}
+        for name, a in named:
+            if a is None:
+                arrays[name] = None
+                continue
+            dtypes.append(_check_dtype(name, a))
+            arrays[name] = a if is_dask_array(a) else np.asarray(a)
+        self.dtype = _loss._compute_dtype(*[np.empty(0, d) for d in dtypes])
+        shapes = [(n, a) for n, a in arrays.items() if a is not None]
+        for n, a in shapes:
+            if any(isinstance(s, float) and math.isnan(s) for s in a.shape):
+                raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
+        self.shape = _loss._broadcast_shape([(n, a) for n, a in shapes])
+        self.ndim = len(self.shape)
+        self.logits_shape = tuple(arrays["logits"].shape)
+
+        # the reference chunk grid: the first dask operand of the full shape,
+        # else the logits (or the first dask operand) broadcast to it
+        cands = [a for _, a in shapes if is_dask_array(a)]
+        full = [a for a in cands if tuple(a.shape) == self.shape]
+        ref = full[0] if full else da.broadcast_to(cands[0], self.shape)
+        self.chunks = ref.chunks
+
+        def align(a):
+            # small NumPy scalars and 0-d arrays go to every block as they are
+            if a is None or (not is_dask_array(a) and a.ndim == 0):
+                return a
+            a = da.asarray(a)
+            off = self.ndim - a.ndim
+            a = a.rechunk({i: (self.chunks[off + i] if a.shape[i] != 1 else (1,))
+                           for i in range(a.ndim)})
+            return a
+
+        self.z = align(arrays["logits"])
+        self.y = align(arrays["targets"])
+        self.w = align(arrays["weight"])
+        self.pw = align(arrays["pos_weight"])
+        self.n = math.prod(self.shape)
+
+    def map(self, func, dtype, chunks=None, **kw):
+        """``da.map_blocks`` of ``func(z, y, w, pw, ls=..., **kw)`` over the block grid
+        (the layer is named ``sigfast-<func name>``)."""
+        import dask.array as da
+
+        args = [self.z, self.y, self.w, self.pw]
+        dask_pos = tuple(i for i, a in enumerate(args) if is_dask_array(a))
+        rest = {i: a for i, a in enumerate(args) if not is_dask_array(a)}
+        return da.map_blocks(_call_block, *[args[i] for i in dask_pos],
+                             token="sigfast-bce-" + func.__name__.strip("_").replace("_block", ""),
+                             block_func=func, dask_pos=dask_pos, rest=rest, ls=self.ls,
+                             dtype=dtype, chunks=chunks, meta=np.empty((0,) * self.ndim, dtype),
+                             **kw)
+
+
+def _call_block(*blocks, block_func, dask_pos, rest, ls, **kw):
+    """Rebuild (z, y, w, pw) for one block (scalars and None as given) and call ``func``."""
+    it = iter(blocks)
+    args = [next(it) if i in dask_pos else rest[i] for i in range(4)]
+    return block_func(*args, ls=ls, **kw)
+
+
+# Each block runs the NumPy implementation (the fused kernel pass of
+# sigfast._loss); operands with size-1 dimensions broadcast inside it.
+
+def _terms_block(z, y, w, pw, *, ls):
+    _, loss, _ = _loss._Prepared(z, y, w, pw, ls).run(True, False, 1.0)
+    return loss
+
+
+def _sum_block(z, y, w, pw, *, ls):
+    p = _loss._Prepared(z, y, w, pw, ls)
+    total, _, _ = p.run(False, False, 1.0)
+    return np.full((1,) * len(p.shape), total, dtype=np.float64)
+
+
+def _grad_block(z, y, w, pw, *, ls, scale):
+    _, _, grad = _loss._Prepared(z, y, w, pw, ls).run(False, True, scale)
+    return grad
+
+
+# --------------------------------------------------------------------------
+# public entry points (called from sigfast._loss)
+# --------------------------------------------------------------------------
+
+def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
+                                     label_smoothing=0.0, reduction="mean", axis=None,
+                                     out=None):
+    """Lazy :func:`sigfast.binary_cross_entropy_with_logits` for dask arrays.
+
+    Returns a dask array: the elementwise losses (``"none"``), a 0-d total
+    or mean, or the reduction along ``axis``.  Values equal the NumPy path's
+    up to the order in which block totals are added.
+    """
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    ax = _loss._norm_axis(axis, a.ndim)
+    if reduction == "none" or ax is not None:
+        terms = a.map(_terms_block, a.dtype)
+        if reduction == "none":
+            return terms
+        red = terms.sum(axis=ax, dtype=np.float64)
+        if reduction == "mean":
+            cnt = math.prod(a.shape[i] for i in ax) if ax else 1
+            red = red / cnt if cnt else red * np.nan
+        return red.astype(a.dtype)
+    sums = a.map(_sum_block, np.float64, chunks=tuple((1,) * len(c) for c in a.chunks))
+    total = sums.sum(dtype=np.float64)
+    if reduction == "mean":
+        total = total / a.n if a.n else total * np.nan
+    return total.astype(a.dtype)
+
+
+def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_weight=None,
+                                          label_smoothing=0.0, reduction="mean", axis=None,
+                                          out=None):
+    """Lazy :func:`sigfast.binary_cross_entropy_with_logits_grad` for dask arrays
+    (elementwise per block; broadcast dimensions of the logits are summed)."""
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    ax = _loss._norm_axis(axis, a.ndim)
+    if reduction == "mean" and ax is None:
+        grad = a.map(_grad_block, a.dtype, scale=1.0 / a.n if a.n else 1.0)
+    else:
+        grad = a.map(_grad_block, a.dtype, scale=1.0)
+        if reduction == "mean":
+            cnt = math.prod(a.shape[i] for i in ax) if ax else 1
+            if cnt:
+                grad = grad / np.asarray(cnt, a.dtype)
+    # the autograd rule: sum over the dimensions the logits were broadcast along
+    shape = a.logits_shape
+    if tuple(grad.shape) != shape:
+        extra = grad.ndim - len(shape)
+        g = grad.sum(axis=tuple(range(extra)), dtype=np.float64) if extra else grad
+        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True, dtype=np.float64)
+        grad = g.astype(a.dtype).reshape(shape)
+    return grad
