@@ -59,6 +59,14 @@ UFUNCS = {
 }
 
 
+# The ufuncs are created inside the kernel module of one SIMD level; pickle
+# must find them as sigfast.<name>, which any process can import (whatever
+# level it picks), so that dask.distributed, joblib and multiprocessing work.
+for _uf in UFUNCS.values():
+    _uf.__module__ = "sigfast"
+del _uf
+
+
 def show_config(file=None):
     """Print the build and runtime configuration: version, compiler, OpenMP,
     threads and SIMD levels (compiled, runnable, active)."""

@@ -366,7 +366,8 @@ cdef inline float f_log_sigmoid(float xf) noexcept nogil:
 cdef inline float f_silu(float xf) noexcept nogil:
     cdef double x = xf, e
     e = lexp_neg(lclamp(x))
-    return <float>((-110.0 if x < -110.0 else x) * ((e if x < 0 else 1.0) / (1.0 + e)))
+    return <float>(x if x != x else
+                   (-110.0 if x < -110.0 else x) * ((e if x < 0 else 1.0) / (1.0 + e)))
 
 
 cdef inline float f_bce(float zf, float yf) noexcept nogil:
@@ -441,7 +442,8 @@ cdef inline float f_silu_grad(float xf) noexcept nogil:
     smx = big if x < 0 else small
     xc = -110.0 if x < -110.0 else (110.0 if x > 110.0 else x)
     g = sx * (1.0 + xc * smx)
-    return <float>(silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else g)
+    g = silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else g
+    return <float>(x if x != x else g)      # NaN in, the same NaN out
 
 
 # ---------------------------------------------------------------------------
@@ -537,8 +539,11 @@ cdef inline real e_silu(real x) noexcept nogil:
     p = xc * yh
     corr = prod_err(xc, yh, p) + xc * yl
     corr = corr if rabs(p) < huge(p) else <real>0.0
-    # p alone when there is nothing to add keeps silu(-0.0) = -0.0
-    return scale(p + corr if corr != 0 else p, kk)
+    # p alone when there is nothing to add keeps silu(-0.0) = -0.0; a NaN
+    # input is returned as is (its sign would otherwise depend on which
+    # operand order the vector body or the scalar tail used)
+    p = scale(p + corr if corr != 0 else p, kk)
+    return x if x != x else p
 
 
 cdef inline double d_silu_grad(double x) noexcept nogil:
@@ -576,7 +581,8 @@ cdef inline double d_silu_grad(double x) noexcept nogil:
     gh = oh * Uh
     ge = prod_err(oh, Uh, gh) + (oh * Ul + ol * Uh)
     gh = scale(gh + ge, ko)
-    return silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else gh
+    gh = silu_grad_near_zero(x) if fabs(x - X0H) < 1e-2 else gh
+    return x if x != x else gh              # NaN in, the same NaN out
 
 
 cdef inline real e_silu_grad(real x) noexcept nogil:

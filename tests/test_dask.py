@@ -232,11 +232,6 @@ def test_sigfast_import_does_not_import_dask():
 # pickling and dask.distributed (two worker processes)
 # ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sigfast ufuncs pickle as _kernels_<level>.<name> (Cython registers the kernel module "
-    "in sys.modules under its compile-time name), which a process that has not imported "
-    "sigfast, or that runs another SIMD level, cannot unpickle; needs a meson/packaging "
-    "fix (see docs/ecosystem.md)"))
 def test_ufunc_unpickles_in_a_fresh_process():
     blob = pickle.dumps(sigfast.sigmoid)
     code = ("import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "

@@ -34,26 +34,9 @@ def same_bits(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-# The sign bit of a NaN result of silu_grad (every dtype) and of float64 silu
-# depends on whether the element lands in the SIMD body or the scalar tail of
-# the kernel loop, i.e. on the layout; see test_nan_sign_independent_of_layout.
-NAN_SIGN_VARIES = {"silu_grad", "silu"}
-
-
 def same_bits_up_to_nan_sign(a, b, name):
-    """Bit equality; for NAN_SIGN_VARIES, NaN results may differ in the sign bit."""
-    if name not in NAN_SIGN_VARIES:
-        return same_bits(a, b)
-    a = np.array(a)
-    b = np.array(b)
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    nan = np.isnan(a)
-    if not np.array_equal(nan, np.isnan(b)):
-        return False
-    a[nan] = np.abs(a[nan])
-    b[nan] = np.abs(b[nan])
-    return a.tobytes() == b.tobytes()
+    """Bit equality, NaN payload and sign included (NaN inputs are passed through)."""
+    return same_bits(a, b)
 
 
 @st.composite
@@ -170,16 +153,11 @@ def test_fuzz_bce_with_logits_loss(data):
     assert snapshot(z, y, *(kw[k] for k in ("weight", "pos_weight") if k in kw)) == before
 
 
-NAN_SIGN = ("the sign bit of a NaN result depends on the array length/position (SIMD body "
-            "vs scalar tail); kernel fix: return the input NaN (x if x != x else result)")
-
-
 @pytest.mark.parametrize("name,dtype", [
-    pytest.param("silu_grad", np.float16, marks=pytest.mark.xfail(strict=True, reason=NAN_SIGN)),
-    pytest.param("silu_grad", np.float32, marks=pytest.mark.xfail(strict=True, reason=NAN_SIGN)),
-    pytest.param("silu_grad", np.float64, marks=pytest.mark.xfail(strict=True, reason=NAN_SIGN)),
-    # float64 silu varies at the avx2/avx512 levels only
-    pytest.param("silu", np.float64, marks=pytest.mark.xfail(strict=False, reason=NAN_SIGN)),
+    ("silu_grad", np.float16),
+    ("silu_grad", np.float32),
+    ("silu_grad", np.float64),
+    ("silu", np.float64),
     ("silu", np.float32),
     ("silu", np.float16),
 ])
@@ -196,7 +174,7 @@ def test_nan_sign_independent_of_layout(name, dtype):
     assert len(signs) == 1
 
 
-@pytest.mark.parametrize("name", sorted(set(UNARY) - NAN_SIGN_VARIES))
+@pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nan_bits_independent_of_layout(name, dtype):
     """The other unary ufuncs give one NaN bit pattern per input NaN, wherever it sits."""

@@ -251,14 +251,9 @@ def test_losses_misaligned(dtype):
 # overlapping input and output: as if the input were copied first
 # ---------------------------------------------------------------------------
 
-# out= one element *below* the input (sigmoid(a[1:], out=a[:-1])): NumPy hands
-# the overlapping buffers to the loop without a copy, since a sequential loop
-# reads each element before overwriting it.  sigfast's OpenMP chunks are not
-# sequential: the thread of chunk k+1 may overwrite the first element of its
-# chunk before the thread of chunk k has read it (one wrong element per chunk
-# boundary, timing-dependent).  Kernel fix: run_unary/run_binary run serially
-# when the output overlaps an input at a different address.
-RACE = "kernel race: threaded contiguous loop with out overlapping the input (see comment)"
+# Partially overlapping in/out where NumPy does NOT copy (out lags the input,
+# so a sequential loop reads each element before overwriting it): sigfast
+# keeps such calls on one thread, since parallel chunks are not sequential.
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -295,9 +290,6 @@ def test_partial_overlap_out_above_input(name, dtype, n, threads):
 @pytest.mark.parametrize("name", ALL)
 def test_partial_overlap_out_below_input(name, dtype, n, threads, request):
     """NumPy does not copy here (a sequential loop would be safe)."""
-    if threads > 1 and n >= 32768 and dtype is not np.float16:
-        # float16 always runs blockwise on one thread; small n stays serial
-        request.applymarker(pytest.mark.xfail(reason=RACE, strict=False))
     f = ufunc(name)
     args = args_for(name, dtype, n)
     extra = args[1:]
@@ -449,17 +441,6 @@ def test_losses_zero_d_and_empty():
 # signed zeros, subnormals, infinities, NaN
 # ---------------------------------------------------------------------------
 
-def _xfail_f64(reason):
-    return [np.float16, np.float32,
-            pytest.param(np.float64, marks=pytest.mark.xfail(strict=True, reason=reason))]
-
-
-SILU_ZERO = ("float64 silu(-0.0) returns +0.0: in e_silu, p + corr is (-0.0) + (+0.0); "
-             "needs a kernel change (keep p when corr == 0)")
-GFO_ZERO = ("float64 sigmoid_grad_from_output(-0.0) returns +0.0: in d_grad_from_output, "
-            "p + corr is (-0.0) + (+0.0); needs a kernel change (keep p when corr == 0)")
-
-
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_negative_zero(dtype):
     x = np.array([-0.0, 0.0], dtype)
@@ -476,13 +457,13 @@ def test_negative_zero(dtype):
     assert s[1] == 0 and not np.signbit(s[1])
 
 
-@pytest.mark.parametrize("dtype", _xfail_f64(SILU_ZERO))
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_silu_negative_zero_keeps_sign(dtype):
     s = sigfast.silu(np.array([-0.0], dtype))
     assert s[0] == 0 and np.signbit(s[0])
 
 
-@pytest.mark.parametrize("dtype", _xfail_f64(GFO_ZERO))
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_sigmoid_grad_from_output_negative_zero_keeps_sign(dtype):
     # y (1 - y) at y = -0.0 is -0.0 in IEEE arithmetic (as in the reference twin)
     r = sigfast.sigmoid_grad_from_output(np.array([-0.0], dtype))
@@ -592,12 +573,7 @@ def test_bce_infinities(dtype):
         np.array([0, 0, 1, -1, 0.5, -0.5], loss_dt))
 
 
-NEUMAIER_INF = ("an infinite (or overflowing) loss total becomes NaN: neumaier() in "
-                "_kernels.pyx adds (v - t) + s = inf - inf to the compensation; needs a "
-                "kernel change (skip the compensation when the running sum is not finite)")
 
-
-@pytest.mark.xfail(strict=True, reason=NEUMAIER_INF)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_loss_total_of_infinite_terms_is_inf(dtype, reduction):
@@ -606,7 +582,6 @@ def test_loss_total_of_infinite_terms_is_inf(dtype, reduction):
     assert sigfast.binary_cross_entropy_with_logits(z, y, reduction=reduction) == np.inf
 
 
-@pytest.mark.xfail(strict=True, reason=NEUMAIER_INF)
 def test_loss_total_overflow_is_inf():
     # each term is finite (1e308); their float64 sum overflows to inf
     z = np.array([1e308, 1e308])
@@ -621,10 +596,6 @@ def test_bce_grad_infinite_target_z_negative(dtype):
                                   np.full(3, -np.inf, dtype))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sigma(z) - y for y = +-inf and z >= 0 (or y = -inf) is NaN, not -+inf as in the twin: "
-    "d_bce_grad's TwoSum of 1 - y computes inf - inf; needs a kernel change "
-    "(wl = 0 when y is not finite)"))
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_bce_grad_infinite_target(dtype):
     z = np.array([0.0, 1.0, 50.0, np.inf, 0.0, -3.0], dtype)
