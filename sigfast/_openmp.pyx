@@ -14,9 +14,9 @@ Rules (the same spirit as scikit-learn's ``_openmp_helpers``):
   ``set_num_threads`` is called in the child: libgomp's thread pool does not
   survive ``fork`` and a parallel region in the child can hang.
 
-The state is a few C ints written only by set/reset calls; readers see either
-the old or the new value, which is all a thread count needs (free-threaded
-builds included).
+The state is a few C ints written only by set/reset calls, read and written
+with relaxed atomics: readers see either the old or the new value, which is
+all a thread count needs, with no data race on free-threaded builds.
 """
 import os
 
@@ -30,6 +30,8 @@ cdef extern from "sf_simd.h":
 
 cdef extern from "sf_omp.h" nogil:
     int sf_register_atfork_child(void (*child)() noexcept nogil)
+    int sf_load_int(int* p)
+    void sf_store_int(int* p, int v)
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
 cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set
@@ -37,22 +39,22 @@ cdef int _forked = 0            # 1: we are in a fork() child
 
 
 cdef void _after_fork_child() noexcept nogil:
-    global _forked, _user_threads
-    _forked = 1
-    _user_threads = 0
+    sf_store_int(&_forked, 1)
+    sf_store_int(&_user_threads, 0)
 
 
 sf_register_atfork_child(_after_fork_child)
 
 
 cdef int sf_num_threads() noexcept nogil:
-    cdef int n
-    if _forked:
-        return 1 if _user_threads == 0 else _user_threads
-    if _user_threads > 0:
-        return _user_threads
-    if _env_threads > 0:
-        return _env_threads
+    cdef int n, user = sf_load_int(&_user_threads)
+    if sf_load_int(&_forked):
+        return 1 if user == 0 else user
+    if user > 0:
+        return user
+    n = sf_load_int(&_env_threads)
+    if n > 0:
+        return n
     n = sf_omp_max_threads()
     return n if n > 0 else 1
 
@@ -65,18 +67,17 @@ def _parse_count(value):
 
 
 def _read_env():
-    global _env_threads
     raw = os.environ.get("SIGFAST_NUM_THREADS", "").strip()
     if not raw:
-        _env_threads = 0
+        sf_store_int(&_env_threads, 0)
         return
     try:
-        _env_threads = _parse_count(raw)
+        sf_store_int(&_env_threads, _parse_count(raw))
     except ValueError:
         import warnings
         warnings.warn(f"ignoring SIGFAST_NUM_THREADS={raw!r}: not an integer",
                       RuntimeWarning, stacklevel=2)
-        _env_threads = 0
+        sf_store_int(&_env_threads, 0)
 
 
 _read_env()
@@ -97,14 +98,13 @@ def set_num_threads(n):
         ``os.cpu_count() + 1 + n`` (``-1`` is all cores).  ``None``: go back
         to the default (``SIGFAST_NUM_THREADS``, else OpenMP's limit).
     """
-    global _user_threads, _forked
     prev = sf_num_threads()
     if n is None:
-        _user_threads = 0
+        sf_store_int(&_user_threads, 0)
         return prev
     if isinstance(n, bool) or not isinstance(n, (int,)) and not hasattr(n, "__index__"):
         raise TypeError(f"n must be an int or None, got {type(n).__name__}")
-    _user_threads = _parse_count(n.__index__())
+    sf_store_int(&_user_threads, _parse_count(n.__index__()))
     return prev
 
 
@@ -114,7 +114,7 @@ def openmp_enabled():
 
 
 def in_forked_child():
-    return bool(_forked)
+    return bool(sf_load_int(&_forked))
 
 
 def cpu_supports(level):
@@ -129,4 +129,4 @@ def cpu_count():
 
 def _user_setting():
     """The value given to set_num_threads (0 when unset); for context managers."""
-    return _user_threads
+    return sf_load_int(&_user_threads)

@@ -10,6 +10,17 @@ static inline int sf_omp_max_threads(void) { return 1; }
 static inline int sf_omp_num_procs(void) { return 1; }
 #endif
 
+/* Relaxed atomic int access for the thread-count settings: readers (every
+ * kernel call, possibly without the GIL on free-threaded Python) see either
+ * the old or the new value, without a C11 data race. */
+#if defined(__GNUC__) || defined(__clang__)
+static inline int sf_load_int(const int *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void sf_store_int(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+#else
+static inline int sf_load_int(const volatile int *p) { return *p; }
+static inline void sf_store_int(volatile int *p, int v) { *p = v; }
+#endif
+
 /* Run `child` in the child process after fork(); a no-op where there is no
  * fork (Windows). */
 #if defined(_WIN32)
