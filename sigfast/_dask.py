@@ -69,7 +69,8 @@ class _Aligned:
                 continue
             dtypes.append(_check_dtype(name, a))
             arrays[name] = a if is_dask_array(a) else np.asarray(a)
-        self.dtype = _loss._compute_dtype(*[np.empty(0, d) for d in dtypes])
+        # as in sigfast._loss: the logits' and targets' precision, never the weights'
+        self.dtype = _loss._compute_dtype(*[np.empty(0, d) for d in dtypes[:2]])
         shapes = [(n, a) for n, a in arrays.items() if a is not None]
         for n, a in shapes:
             if any(isinstance(s, float) and math.isnan(s) for s in a.shape):

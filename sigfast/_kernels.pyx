@@ -850,42 +850,6 @@ cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m
             (<double*>(dst + j * step))[0] = (<const double*>src)[j]
 
 
-cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                            ukern_t kern, Py_ssize_t isz) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], off, m
-    cdef double bx[BLOCK]
-    cdef double by[BLOCK]
-    if isz != 2 and steps[0] == isz and steps[1] == isz:
-        run_unary(kern, args[0], args[1], n, isz)
-        return
-    off = 0
-    while off < n:
-        m = BLOCK if n - off > BLOCK else n - off
-        gather(<char*>bx, args[0] + off * steps[0], steps[0], m, isz)
-        kern(<const char*>bx, <char*>by, m)
-        scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
-        off += m
-
-
-cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                             bkern_t kern, Py_ssize_t isz) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], off, m
-    cdef double ba[BLOCK]
-    cdef double bb[BLOCK]
-    cdef double by[BLOCK]
-    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
-        run_binary(kern, args[0], args[1], args[2], n, isz)
-        return
-    off = 0
-    while off < n:
-        m = BLOCK if n - off > BLOCK else n - off
-        gather(<char*>ba, args[0] + off * steps[0], steps[0], m, isz)
-        gather(<char*>bb, args[1] + off * steps[1], steps[1], m, isz)
-        kern(<const char*>ba, <const char*>bb, <char*>by, m)
-        scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
-        off += m
-
-
 cdef inline void restore_fpflags(int flags) noexcept nogil:
     # The kernels evaluate both sides of every select, so intermediate
     # overflow/invalid flags are normal and meaningless; NumPy would turn them
@@ -896,42 +860,71 @@ cdef inline void restore_fpflags(int flags) noexcept nogil:
         feraiseexcept(flags)
 
 
-cdef void loop_unary_h(char** args, const npy_intp* dims, const npy_intp* steps,
-                       void* data) noexcept nogil:
-    # float16: computed by the float32 kernel in blocks, rounded back to half.
+cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                            ukern_t kern, Py_ssize_t isz) noexcept nogil:
+    # isz: 2 (float16, run through the float32 kernel), 4 or 8.
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double bx[BLOCK]
+    cdef double by[BLOCK]
     cdef int flags = fetestexcept(FE_ALL_EXCEPT)
-    unary_loop(args, dims, steps, <ukern_t>data, 2)
+    if isz != 2 and steps[0] == isz and steps[1] == isz:
+        run_unary(kern, args[0], args[1], n, isz)
+    else:
+        off = 0
+        while off < n:
+            m = BLOCK if n - off > BLOCK else n - off
+            gather(<char*>bx, args[0] + off * steps[0], steps[0], m, isz)
+            kern(<const char*>bx, <char*>by, m)
+            scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
+            off += m
     restore_fpflags(flags)
 
-cdef void loop_binary_h(char** args, const npy_intp* dims, const npy_intp* steps,
-                        void* data) noexcept nogil:
+
+cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                             bkern_t kern, Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double ba[BLOCK]
+    cdef double bb[BLOCK]
+    cdef double by[BLOCK]
     cdef int flags = fetestexcept(FE_ALL_EXCEPT)
-    binary_loop(args, dims, steps, <bkern_t>data, 2)
+    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
+        run_binary(kern, args[0], args[1], args[2], n, isz)
+    else:
+        off = 0
+        while off < n:
+            m = BLOCK if n - off > BLOCK else n - off
+            gather(<char*>ba, args[0] + off * steps[0], steps[0], m, isz)
+            gather(<char*>bb, args[1] + off * steps[1], steps[1], m, isz)
+            kern(<const char*>ba, <const char*>bb, <char*>by, m)
+            scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
+            off += m
     restore_fpflags(flags)
+
+
+# The ufunc entry points: one per arity and dtype; the kernel comes in `data`.
+cdef void loop_unary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                       void* data) noexcept nogil:
+    unary_loop(args, dims, steps, <ukern_t>data, 2)
 
 cdef void loop_unary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 4)
-    restore_fpflags(flags)
 
 cdef void loop_unary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                        void* data) noexcept nogil:
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     unary_loop(args, dims, steps, <ukern_t>data, 8)
-    restore_fpflags(flags)
+
+cdef void loop_binary_h(char** args, const npy_intp* dims, const npy_intp* steps,
+                        void* data) noexcept nogil:
+    binary_loop(args, dims, steps, <bkern_t>data, 2)
 
 cdef void loop_binary_f(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 4)
-    restore_fpflags(flags)
 
 cdef void loop_binary_d(char** args, const npy_intp* dims, const npy_intp* steps,
                         void* data) noexcept nogil:
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
     binary_loop(args, dims, steps, <bkern_t>data, 8)
-    restore_fpflags(flags)
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,11 @@ def _compute_dtype(*arrays):
     return np.dtype(np.float64) if dt.itemsize > 4 else np.dtype(np.float32)
 
 
+def _any_dask(*arrays):
+    """True if any argument is a dask collection (checked without importing dask)."""
+    return any(type(a).__module__.startswith("dask") for a in arrays)
+
+
 def _check_reduction(reduction):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
@@ -77,7 +82,10 @@ class _Prepared:
         ls = float(label_smoothing)
         if not 0.0 <= ls <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-        self.dtype = _compute_dtype(z, y, w, pw)
+        # The loss has the inputs' precision (as in PyTorch): weights never
+        # upcast it, so a Python float or float64 weight on float32 logits
+        # still gives a float32 loss.
+        self.dtype = _compute_dtype(z, y)
         self.shape = _broadcast_shape([("logits", z), ("targets", y), ("weight", w),
                                        ("pos_weight", pw)])
         self.logits_shape = z.shape
@@ -88,14 +96,15 @@ class _Prepared:
             a = np.asarray(a, dtype=dt)
             if a.shape != self.shape:
                 a = np.broadcast_to(a, self.shape)
-            return np.ascontiguousarray(a)
+            # C-contiguous *and* aligned: the fused kernel reads raw pointers
+            return np.require(a, dt, ["C", "A"])
 
         self.z = full(z)
         self.y = full(y)
         if w is None:
             self.w = np.ones(1, dt)
         elif w.size == 1:
-            self.w = np.asarray(w, dtype=dt).reshape(1)
+            self.w = np.array(w, dtype=dt).reshape(1)
         else:
             self.w = full(w).reshape(-1)
         # pos_weight: a scalar, a vector along the last (class) axis, or any
@@ -103,10 +112,10 @@ class _Prepared:
         if pw is None:
             self.pw = np.ones(1)
         elif pw.size == 1:
-            self.pw = np.asarray(pw, np.float64).reshape(1)
+            self.pw = np.array(pw, np.float64).reshape(1)
         elif self.shape and pw.squeeze().ndim <= 1 and pw.shape[-1:] == self.shape[-1:] \
                 and pw.size == self.shape[-1]:
-            self.pw = np.ascontiguousarray(pw, dtype=np.float64).reshape(-1)
+            self.pw = np.require(pw, np.float64, ["C", "A"]).reshape(-1)
         else:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, np.float64),
                                                            self.shape)).reshape(-1)
@@ -215,7 +224,7 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     ``z = -inf, y = 0``.  Sums use fixed-size blocks combined in a fixed
     order, so the result does not depend on the number of threads.
     """
-    if any(type(a).__module__.startswith("dask") for a in (logits, targets, weight, pos_weight)):
+    if _any_dask(logits, targets, weight, pos_weight):
         from . import _dask
         return _dask.binary_cross_entropy_with_logits(
             logits, targets, weight=weight, pos_weight=pos_weight,
@@ -238,7 +247,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
     ``w (sigmoid(z) - y')`` without ``pos_weight``.
     """
-    if any(type(a).__module__.startswith("dask") for a in (logits, targets, weight, pos_weight)):
+    if _any_dask(logits, targets, weight, pos_weight):
         from . import _dask
         return _dask.binary_cross_entropy_with_logits_grad(
             logits, targets, weight=weight, pos_weight=pos_weight,

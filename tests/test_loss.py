@@ -238,6 +238,9 @@ def test_broadcasting_and_out():
 def test_dtypes():
     z32, y32 = data(np.float32, (100,))
     assert bce(z32, y32).dtype == np.float32
+    # weights never upcast the loss (PyTorch keeps the input's dtype)
+    assert bce(z32, y32, weight=0.5, pos_weight=np.full(1, 2.0)).dtype == np.float32
+    assert bce_grad(z32, y32, pos_weight=np.float64(2.0)).dtype == np.float32
     assert bce(z32.astype(np.float64), y32).dtype == np.float64
     assert bce(z32.astype(np.float16), y32.astype(np.float16)).dtype == np.float32
     assert bce([0, 1], [1, 0]).dtype == np.float64            # ints -> float64
@@ -270,6 +273,16 @@ def test_bad_inputs_and_untouched_out():
     with pytest.raises(ValueError):
         bce(z, np.zeros(5), reduction="none", out=out)
     assert np.all(out == 7.0)
+
+
+def test_misaligned_inputs():
+    z, y = data(np.float64, (1001,))
+    buf = bytearray(z.nbytes + 1)
+    zm = np.frombuffer(buf, dtype=np.float64, offset=1, count=z.size)
+    zm[...] = z
+    assert not zm.flags.aligned
+    assert bce(zm, y) == bce(z, y)
+    np.testing.assert_array_equal(bce_grad(zm, y), bce_grad(z, y))
 
 
 def test_inputs_not_modified():
