@@ -10,6 +10,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import sigfast  # noqa: E402
 
+from hypothesis import settings  # noqa: E402
+
+# CI runs the property tests with a fixed seed sequence (reproducible, no
+# example database); locally they explore new examples on every run.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 try:
     from sigfast import _build_info  # noqa: F401
 except ImportError:  # pragma: no cover - a configuration error, not a test
