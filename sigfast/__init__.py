@@ -14,8 +14,16 @@ Threads: ``set_num_threads``, ``get_num_threads``, ``num_threads`` (context
 manager), environment ``SIGFAST_NUM_THREADS`` then ``OMP_NUM_THREADS``.
 SIMD: the best compiled level the CPU runs, or ``SIGFAST_SIMD``.
 """
-from . import _dispatch
-from ._build_info import version as __version__
+try:
+    from . import _dispatch
+    from ._build_info import version as __version__
+except ImportError as _exc:  # pragma: no cover - depends on how Python was started
+    import os as _os
+    raise ImportError(
+        f"sigfast was imported from its source folder ({_os.path.dirname(__file__)}), "
+        "which holds no compiled modules. Install it (pip install .) and run Python "
+        "from another directory, or with `python -P` so the current directory is "
+        "not searched first (e.g. `python -P -m sigfast`).") from _exc
 from ._threads import get_num_threads, set_num_threads, num_threads
 
 _kernels, _simd_reason = _dispatch.select()
