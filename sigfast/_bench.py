@@ -548,7 +548,9 @@ def measure_isolated(funcs, dtypes, sizes, threads, *, peers=PEERS, levels=(),
                 "progress": bool(progress), "progress_offset": i * per,
                 "progress_total": total}
         proc = subprocess.run(
-            [sys.executable, "-m", "sigfast._bench"], input=json.dumps(spec),
+            # -P: the worker must not import a sigfast/ source folder that
+            # happens to be the current directory (the installed one is meant)
+            [sys.executable, "-P", "-m", "sigfast._bench"], input=json.dumps(spec),
             stdout=subprocess.PIPE, text=True, env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"benchmark worker failed (threads={th}, "
