@@ -15,13 +15,14 @@
 #include <string.h>
 #include <math.h>
 
-/* Build check: -ffast-math / -Ofast / -ffinite-math-only would let the
- * compiler drop the NaN/inf handling the kernels rely on. */
+/* Build check: fast-math style options (fast math, finite math only, the
+ * optimisation level that implies them) would let the compiler drop the
+ * NaN/inf handling the kernels rely on. */
 #if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
-#error "sigfast must not be built with -ffast-math, -Ofast or -ffinite-math-only"
+#error "sigfast must not be built with fast-math or finite-math-only options"
 #endif
 #if defined(__FAST_MATH__)
-#error "sigfast must not be built with -ffast-math"
+#error "sigfast must not be built with fast-math options"
 #endif
 
 #ifndef SF_LEVEL_NAME
