@@ -48,6 +48,8 @@ sf_register_atfork_child(_after_fork_child)
 
 cdef int sf_num_threads() noexcept nogil:
     cdef int n, user = sf_load_int(&_user_threads)
+    if not SF_OPENMP:
+        return 1            # a serial build runs every kernel on the caller's thread
     if sf_load_int(&_forked):
         return 1 if user == 0 else user
     if user > 0:
@@ -84,7 +86,8 @@ _read_env()
 
 
 def get_num_threads():
-    """Number of threads the next sigfast call will use (>= 1)."""
+    """Number of threads the next sigfast call will use (>= 1; always 1 in a
+    build without OpenMP)."""
     return sf_num_threads()
 
 
