@@ -14,9 +14,9 @@ Design
   hot loop.
 * float32 runs in float64: plain stable formulas whose float64 error
   (~2**-30) vanishes in the final rounding to float32 (the ``f_*`` kernels).
-* float64 gets accuracy by error-free transformations (the fused ``real``
-  building blocks also compile for float32, where they are only used by
-  tests of the primitives).  exp(-a) is returned unevaluated as ``2**k * (eh + el)``, and
+* float64 gets accuracy by error-free transformations (the ``d_*`` kernels
+  and their double-double building blocks).  exp(-a) is returned
+  unevaluated as ``2**k * (eh + el)``, and
   each formula carries the rounding error of its critical step (``1 + e``,
   the reciprocal, a product) as a second word, so the result is rounded
   essentially once.  Results that are subnormal are produced by one final
@@ -33,20 +33,22 @@ Design
   strided and contiguous results are bit-identical by construction.
   Element-wise work on disjoint blocks is bit-identical for any thread count.
 
-Cut-offs (float32 / float64)
-----------------------------
-AMAX = 110 / 760: |x| is clamped there before exp.  e**-110 < 2**-150 and
-    110*e**-110 < 2**-150 (e**-760 < 2**-1075), so sigmoid(-x), silu(-x) and
-    log1p(exp(-x)) already round to 0 at the clamp and the clamp changes no
-    result; it keeps k = round(a/ln2) in range for the 2**k construction.
-KDEN = -60 / -200: below this, e = 2**k*(...) is invisible in 1 + e (it is
-    under 2**-60 / 2**-200) and the denominator uses 2**KDEN instead, which
-    keeps 2**k a normal number.
-KSPLIT = -100 / -1000: 2**k for k down to -160 / -1100 is applied as two
-    normal powers of two, 2**KSPLIT then the rest, so only the last multiply
-    rounds (into the subnormal range when the result is subnormal).
-KSERIES = -20: for e < 2**-20, log1p(e) = e - e**2/2 + e**3/3 has relative
-    truncation error below 2**-60; the log branch needs 1 + e > 1 + 2**-21.
+Cut-offs
+--------
+AMAX = 110 (float32, ``lclamp``) / 760 (float64, ``amax``): |x| is clamped
+    there before exp.  e**-110 < 2**-150 and 110*e**-110 < 2**-150
+    (e**-760 < 2**-1075), so sigmoid(-x), silu(-x) and log1p(exp(-x)) already
+    round to 0 at the clamp and the clamp changes no result; it keeps
+    k = round(a/ln2) in range for the 2**k construction.
+KDEN = -200 (float64): below this, e = 2**k*(...) is invisible in 1 + e (it
+    is under 2**-200) and the denominator uses 2**KDEN instead, which keeps
+    2**k a normal number.
+KSPLIT = -1000 (float64): 2**k for k down to -1100 is applied as two normal
+    powers of two, 2**KSPLIT then the rest, so only the last multiply rounds
+    (into the subnormal range when the result is subnormal).
+KSERIES = -20 (float64): for e < 2**-20, log1p(e) = e - e**2/2 + e**3/3 has
+    relative truncation error below 2**-60; the log branch needs
+    1 + e > 1 + 2**-21.
 """
 cimport cython
 from cython.parallel cimport prange
@@ -72,15 +74,11 @@ cdef extern from "numpy/halffloat.h" nogil:
 cdef extern from "sf_simd.h" nogil:
     const char* SF_LEVEL_NAME
     int SF_HAS_FMA
-    float sf_pow2f(float k)
     double sf_pow2d(double k)
     double sf_logbd(double x)
     double sf_mantd(double x)
-    float sf_prod_errf(float a, float b, float p)
     double sf_prod_errd(double a, double b, double p)
     double sf_fmad(double a, double b, double c)
-    float sf_fmaf(float a, float b, float c)
-    float fabsf(float x)
     double fabs(double x)
     const double INFINITY
     const double NAN
@@ -96,92 +94,50 @@ HAS_FMA = bool(SF_HAS_FMA)
 # Scalar building blocks
 # ---------------------------------------------------------------------------
 
-cdef inline real rabs(real x) noexcept nogil:
-    if real is float:
-        return fabsf(x)
-    else:
-        return fabs(x)
-
-
-cdef inline real amax(real x) noexcept nogil:
+cdef inline double amax(double x) noexcept nogil:
     # |x| clamp (see AMAX in the module docstring); NaN compares false and passes.
-    if real is float:
-        return <float>110.0 if x > <float>110.0 else x
-    else:
-        return 760.0 if x > 760.0 else x
+    return 760.0 if x > 760.0 else x
 
 
-cdef inline real pow2(real k) noexcept nogil:
-    if real is float:
-        return sf_pow2f(k)
-    else:
-        return sf_pow2d(k)
+cdef inline double pow2(double k) noexcept nogil:
+    return sf_pow2d(k)
 
 
-cdef inline real fma(real a, real b, real c) noexcept nogil:
+cdef inline double fma(double a, double b, double c) noexcept nogil:
     # a*b + c, fused on FMA hardware; used in polynomial evaluation only,
     # where one rounding more or less is far below the result's ulp.
-    if real is float:
-        return sf_fmaf(a, b, c)
-    else:
-        return sf_fmad(a, b, c)
+    return sf_fmad(a, b, c)
 
 
-cdef inline real prod_err(real a, real b, real p) noexcept nogil:
+cdef inline double prod_err(double a, double b, double p) noexcept nogil:
     # a*b - p, exact when p is (within an ulp of) fl(a*b).
-    if real is float:
-        return sf_prod_errf(a, b, p)
-    else:
-        return sf_prod_errd(a, b, p)
+    return sf_prod_errd(a, b, p)
 
 
-cdef inline real scale(real y, real k) noexcept nogil:
+cdef inline double scale(double y, double k) noexcept nogil:
     # y * 2**k for integer k in [-1100, 0], rounded once: the first factor is
     # at least 2**KSPLIT, so y*2**k1 stays normal and exact.
-    cdef real k1
-    if real is float:
-        k1 = <float>-100.0 if k < <float>-100.0 else k
-    else:
-        k1 = -1000.0 if k < -1000.0 else k
+    cdef double k1 = -1000.0 if k < -1000.0 else k
     return (y * pow2(k1)) * pow2(k - k1)
 
 
-cdef inline real huge(real x) noexcept nogil:
-    # Magnitude above which correction words are dropped (they are 0 there,
-    # and inf*1 - inf would turn them into NaN).
-    if real is float:
-        return <float>1e30
-    else:
-        return 1e300
-
-
-cdef inline real exp_neg(real a, real* el, real* k) noexcept nogil:
+cdef inline double exp_neg(double a, double* el, double* k) noexcept nogil:
     # exp(-a) = 2**k * (eh + el) for 0 <= a <= AMAX, eh in [0.70, 1.42].
     #
-    # Cody-Waite reduction: kf = round(a/ln2) by the 1.5*2**p shifter,
-    # rh = kf*LN2_HI - a is exact (LN2_HI has >= 9 / 21 trailing zero bits and
+    # Cody-Waite reduction: kf = round(a/ln2) by the 1.5*2**52 shifter,
+    # rh = kf*LN2_HI - a is exact (LN2_HI has 21 trailing zero bits and
     # Sterbenz applies), rl = kf*LN2_LO carries the rest of ln2.  Then
     # exp(rh + rl) = 1 + rh + c with c = rl + r**2 * P(r), P the Taylor series
-    # of (e**r - 1 - r)/r**2 to r**6 (float; truncation 2**-32) or r**11
-    # (double; 2**-57.7) on |r| <= ln2/2.  1 + (rh + c) is split with two
-    # Fast2Sums so eh + el holds it to about 2**-2p.
-    cdef real t, kf, rh, rl, r, c, s, eh
-    if real is float:
-        t = a * <float>1.4426950408889634
-        kf = (t + <float>12582912.0) - <float>12582912.0
-        rh = kf * <float>0.693145751953125 - a
-        rl = kf * <float>1.4286067653301870e-06
-        r = rh + rl
-        c = fma(r * r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(
-            r, <float>(1.0 / 40320), <float>(1.0 / 5040)), <float>(1.0 / 720)),
-            <float>(1.0 / 120)), <float>(1.0 / 24)), <float>(1.0 / 6)), <float>0.5), rl)
-    else:
-        t = a * 1.4426950408889634
-        kf = (t + 6755399441055744.0) - 6755399441055744.0
-        rh = kf * 6.93147180369123816490e-01 - a
-        rl = kf * 1.90821492927058770002e-10
-        r = rh + rl
-        c = fma(r * r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, 1.0 / 6227020800.0, 1.0 / 479001600), 1.0 / 39916800), 1.0 / 3628800), 1.0 / 362880), 1.0 / 40320), 1.0 / 5040), 1.0 / 720), 1.0 / 120), 1.0 / 24), 1.0 / 6), 0.5), rl)
+    # of (e**r - 1 - r)/r**2 to r**11 (truncation 2**-57.7 on |r| <= ln2/2).
+    # 1 + (rh + c) is split with two Fast2Sums so eh + el holds it to about
+    # 2**-106.
+    cdef double t, kf, rh, rl, r, c, s, eh
+    t = a * 1.4426950408889634
+    kf = (t + 6755399441055744.0) - 6755399441055744.0
+    rh = kf * 6.93147180369123816490e-01 - a
+    rl = kf * 1.90821492927058770002e-10
+    r = rh + rl
+    c = fma(r * r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, 1.0 / 6227020800.0, 1.0 / 479001600), 1.0 / 39916800), 1.0 / 3628800), 1.0 / 362880), 1.0 / 40320), 1.0 / 5040), 1.0 / 720), 1.0 / 120), 1.0 / 24), 1.0 / 6), 0.5), rl)
     s = rh + c
     eh = 1 + s
     el[0] = ((1 - eh) + s) + ((rh - s) + c)
@@ -189,29 +145,26 @@ cdef inline real exp_neg(real a, real* el, real* k) noexcept nogil:
     return eh
 
 
-cdef inline real sig_parts(real a, real* res, real* eh, real* el, real* k) noexcept nogil:
+cdef inline double sig_parts(double a, double* res, double* eh, double* el, double* k) noexcept nogil:
     # For a >= 0: e = exp(-a) = 2**k (eh + el) and q = fl(1/(1+e)) with
-    # 1/(1+e) = q*(1 + res) up to O(2**-2p).
+    # 1/(1+e) = q*(1 + res) up to O(2**-106).
     #
     # d + dl = 1 + e exactly-ish (Fast2Sum, 1 >= e); res is the relative
     # residual 1 - (d + dl)*q, where d*q - 1 is exact by prod_err.
-    cdef real ks, sc, e1, e2, d, dl, q
+    cdef double ks, sc, e1, e2, d, dl, q
     eh[0] = exp_neg(a, el, k)
-    if real is float:
-        ks = <float>-60.0 if k[0] < <float>-60.0 else k[0]
-    else:
-        ks = -200.0 if k[0] < -200.0 else k[0]
+    ks = -200.0 if k[0] < -200.0 else k[0]
     sc = pow2(ks)
     e1 = eh[0] * sc
     e2 = el[0] * sc
     d = 1 + e1
     dl = ((1 - d) + e1) + e2
     q = 1 / d
-    res[0] = -prod_err(d, q, <real>1.0) - dl * q
+    res[0] = -prod_err(d, q, 1.0) - dl * q
     return q
 
 
-cdef inline real sig_core(real x, real* yl, real* kk) noexcept nogil:
+cdef inline double sig_core(double x, double* yl, double* kk) noexcept nogil:
     # sigma(x) = 2**kk * (yh + yl), yh in the normal range.
     #
     # sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e) with e = exp(-|x|): never
@@ -219,13 +172,13 @@ cdef inline real sig_core(real x, real* yl, real* kk) noexcept nogil:
     # m = eh + el; the product's rounding error is kept (prod_err) so yh is
     # the once-rounded value.  The 2**k of the negative side is applied by
     # the caller, so subnormal results are rounded once too.
-    cdef real a, q, res, eh, el, k, m, ml, p, corr, yh
+    cdef double a, q, res, eh, el, k, m, ml, p, corr, yh
     cdef bint neg = x < 0
-    a = amax(rabs(x))
+    a = amax(fabs(x))
     q = sig_parts(a, &res, &eh, &el, &k)
-    m = eh if neg else <real>1.0
-    ml = el if neg else <real>0.0
-    kk[0] = k if neg else <real>0.0
+    m = eh if neg else 1.0
+    ml = el if neg else 0.0
+    kk[0] = k if neg else 0.0
     p = m * q
     corr = prod_err(m, q, p) + (ml * q + p * res)
     yh = p + corr
@@ -233,48 +186,42 @@ cdef inline real sig_core(real x, real* yl, real* kk) noexcept nogil:
     return yh
 
 
-cdef inline real log1p_exp_neg(real a, real* Ll) noexcept nogil:
+cdef inline double log1p_exp_neg(double a, double* Ll) noexcept nogil:
     # L = log(1 + exp(-a)) for a >= 0, returned as Lh + Ll.
     #
     # Log branch (e >= 2**-20): d + dl = 1 + e, scaled by 1/2 when d > sqrt2 so
     # m = 1 + f lies in [0.707, 1.414] and f = m - 1 is exact.  Then fdlibm's
     # form log(1+f) = f - hfsq + s*(hfsq + R(s*s)), s = f/(2+f), whose
     # correction terms are small next to f, plus dl/m for the low word
-    # (1/m = (1-s)/(1+s) ~ 1 - 2s + 2s^2 - 2s^3, ample for a 2**-24 term).
-    # R: Taylor 2/3, 2/5, ... (float, 5 terms, 2**-30) or fdlibm's Lg1..Lg7
-    # minimax (double, error < 2**-58.45 on |s| <= 0.1716; fdlibm e_log.c).
+    # (1/m = (1-s)/(1+s) ~ 1 - 2s + 2s^2 - 2s^3, ample for a 2**-53 term).
+    # R: fdlibm's Lg1..Lg7 minimax (error < 2**-58.45 on |s| <= 0.1716;
+    # fdlibm e_log.c).
     # Series branch (e < 2**-20): L = e - e**2/2 + e**3/3 computed as
     # 2**k * (eh + el - eh*e*(1/2 - e/3)) and scaled once, so a subnormal L
-    # (softplus(-x), -log_sigmoid(x) for x > 87 / 708) is rounded once.
-    cdef real eh, el, k, ks, sc, e1, e2, d, dl, m, ml, j, f, s, z, R, hfsq
-    cdef real c, lo, jh, h, bb, he, Lh, Llog, esc, Ls
+    # (softplus(-x), -log_sigmoid(x) for x > 708) is rounded once.
+    cdef double eh, el, k, ks, sc, e1, e2, d, dl, m, ml, j, f, s, z, R, hfsq
+    cdef double c, lo, jh, h, bb, he, Lh, Llog, esc, Ls
     cdef bint big, small
     eh = exp_neg(a, &el, &k)
-    small = k < <real>-20.0
-    ks = <real>-30.0 if k < <real>-30.0 else k
+    small = k < -20.0
+    ks = -30.0 if k < -30.0 else k
     sc = pow2(ks)
     e1 = eh * sc
     e2 = el * sc
     d = 1 + e1
     dl = ((1 - d) + e1) + e2
-    big = d > <real>1.4142135623730951
-    m = d * <real>0.5 if big else d
-    ml = dl * <real>0.5 if big else dl
-    j = <real>1.0 if big else <real>0.0
+    big = d > 1.4142135623730951
+    m = d * 0.5 if big else d
+    ml = dl * 0.5 if big else dl
+    j = 1.0 if big else 0.0
     f = m - 1
     s = f / (2 + f)
     z = s * s
-    if real is float:
-        R = z * fma(z, fma(z, fma(z, fma(z, <float>(2.0 / 11), <float>(2.0 / 9)),
-                                  <float>(2.0 / 7)), <float>(2.0 / 5)), <float>(2.0 / 3))
-        jh = j * <float>0.693145751953125
-        lo = j * <float>1.4286067653301870e-06
-    else:
-        R = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
-        jh = j * 6.93147180369123816490e-01
-        lo = j * 1.90821492927058770002e-10
-    hfsq = <real>0.5 * f * f
-    c = ml * (1 + s * (<real>-2.0 + s * (2 - 2 * s)))
+    R = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
+    jh = j * 6.93147180369123816490e-01
+    lo = j * 1.90821492927058770002e-10
+    hfsq = 0.5 * f * f
+    c = ml * (1 + s * (-2.0 + s * (2 - 2 * s)))
     lo = (lo + c) + (s * (hfsq + R) - hfsq)
     h = jh + f
     bb = h - jh
@@ -283,12 +230,9 @@ cdef inline real log1p_exp_neg(real a, real* Ll) noexcept nogil:
     Lh = h + lo
     Llog = (h - Lh) + lo
     # series branch
-    if real is float:
-        esc = eh * pow2(<float>-60.0 if k < <float>-60.0 else k)
-    else:
-        esc = eh * pow2(-200.0 if k < -200.0 else k)
-    Ls = eh + (el - eh * (esc * (<real>0.5 - esc * <real>(1.0 / 3))))
-    Ll[0] = <real>0.0 if small else Llog
+    esc = eh * pow2(-200.0 if k < -200.0 else k)
+    Ls = eh + (el - eh * (esc * (0.5 - esc * (1.0 / 3))))
+    Ll[0] = 0.0 if small else Llog
     return scale(Ls, k) if small else Lh
 
 
@@ -450,23 +394,19 @@ cdef inline float f_silu_grad(float xf) noexcept nogil:
 # Element functions (the public formulas)
 # ---------------------------------------------------------------------------
 
-cdef inline real e_sigmoid(real x) noexcept nogil:
+cdef inline double d_sigmoid(double x) noexcept nogil:
     # sigma(x) = 1/(1+e) for x >= 0, e/(1+e) for x < 0, e = exp(-|x|).
-    cdef real yl, kk, yh
-    if real is float:
-        return f_sigmoid(x)
+    cdef double yl, kk, yh
     yh = sig_core(x, &yl, &kk)
     return scale(yh, kk)
 
 
-cdef inline real e_sigmoid_grad(real x) noexcept nogil:
+cdef inline double d_sigmoid_grad(double x) noexcept nogil:
     # sigma'(x) = sigma(x) sigma(-x) = e/(1+e)**2, e = exp(-|x|) (even in x).
     # Never s*(1-s): 1 - sigma(x) rounds to 0 for x > 17 / 37, while e/(1+e)**2
     # keeps full relative accuracy down to the subnormal range.
-    cdef real a, q, res, eh, el, k, p1, c1, uh, ul, p2, c2
-    if real is float:
-        return f_sigmoid_grad(x)
-    a = amax(rabs(x))
+    cdef double a, q, res, eh, el, k, p1, c1, uh, ul, p2, c2
+    a = amax(fabs(x))
     q = sig_parts(a, &res, &eh, &el, &k)
     p1 = eh * q
     c1 = prod_err(eh, q, p1) + (el * q + p1 * res)
@@ -489,56 +429,38 @@ cdef inline double d_grad_from_output(double y) noexcept nogil:
     return p + corr if corr != 0 else p      # keeps -0.0 at y = -0.0
 
 
-cdef inline real e_sigmoid_grad_from_output(real y) noexcept nogil:
-    # dsigma/dx expressed through y = sigma(x): y(1-y).
-    if real is float:
-        # 1 - y is exact in double and the product carries 49+ bits: one
-        # effective rounding, to float.
-        return <float>(<double>y * (1.0 - <double>y))
-    else:
-        return d_grad_from_output(y)
+cdef inline float f_grad_from_output(float yf) noexcept nogil:
+    # 1 - y is exact in double and the product carries 49+ bits: one
+    # effective rounding, to float.
+    return <float>(<double>yf * (1.0 - <double>yf))
 
 
-cdef inline real e_log_sigmoid(real x) noexcept nogil:
+cdef inline double d_log_sigmoid(double x) noexcept nogil:
     # log sigma(x) = min(x, 0) - log1p(exp(-|x|)) = -(L - min(x, 0)), with
     # L - min(x,0) summed by TwoSum so the result is rounded once.  Written as
     # a negation so log_sigmoid(+inf) = -(+0) = -0.0; for x < -AMAX the exact
     # result rounds to x (L < ulp(x)/2), which also gives -inf at -inf.
-    cdef real Ll, Lh, mx, h, bb, he, out
-    if real is float:
-        return f_log_sigmoid(x)
-    mx = x if x < 0 else <real>0.0
-    Lh = log1p_exp_neg(amax(rabs(x)), &Ll)
+    cdef double Ll, Lh, mx, h, bb, he, out
+    mx = x if x < 0 else 0.0
+    Lh = log1p_exp_neg(amax(fabs(x)), &Ll)
     h = Lh - mx
     bb = h - Lh
     he = (Lh - (h - bb)) + (-mx - bb)
     out = -(h + (he + Ll))
-    if real is float:
-        return x if x < <float>-110.0 else out
-    else:
-        return x if x < -760.0 else out
+    return x if x < -760.0 else out
 
 
-cdef inline real e_softplus(real x) noexcept nogil:
-    # softplus(x) = log(1 + e**x) = -log_sigmoid(-x); the negation is exact.
-    return -e_log_sigmoid(-x)
-
-
-cdef inline real e_silu(real x) noexcept nogil:
+cdef inline double d_silu(double x) noexcept nogil:
     # silu(x) = x sigma(x) = 2**kk * x (yh + yl); x*yh's rounding error is kept
     # so the product rounds once.  x is clamped at -AMAX, where the exact
-    # result already rounds to -0.
-    cdef real yl, kk, yh, xc, p, corr
-    if real is float:
-        return f_silu(x)
+    # result already rounds to -0.  Above |p| = 1e300 the correction is 0
+    # anyway (sigma = 1 exactly) and inf*1 - inf would make it NaN.
+    cdef double yl, kk, yh, xc, p, corr
     yh = sig_core(x, &yl, &kk)
-    if real is float:
-        xc = <float>-110.0 if x < <float>-110.0 else x
-    else:
-        xc = -760.0 if x < -760.0 else x
+    xc = -760.0 if x < -760.0 else x
     p = xc * yh
     corr = prod_err(xc, yh, p) + xc * yl
-    corr = corr if rabs(p) < huge(p) else <real>0.0
+    corr = corr if fabs(p) < 1e300 else 0.0
     # p alone when there is nothing to add keeps silu(-0.0) = -0.0; a NaN
     # input is returned as is (its sign would otherwise depend on which
     # operand order the vector body or the scalar tail used)
@@ -585,11 +507,6 @@ cdef inline double d_silu_grad(double x) noexcept nogil:
     return x if x != x else gh              # NaN in, the same NaN out
 
 
-cdef inline real e_silu_grad(real x) noexcept nogil:
-    if real is float:
-        return f_silu_grad(x)
-    else:
-        return d_silu_grad(x)
 
 
 cdef inline double d_logit(double p) noexcept nogil:
@@ -628,7 +545,7 @@ cdef inline double d_logit(double p) noexcept nogil:
     s = nh / dh
     sl = ((nl - prod_err(s, dh, nh)) - s * dl) / dh
     z = s * s
-    R = z * fma[double](z, fma[double](z, fma[double](z, fma[double](z, fma[double](z, fma[double](z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
+    R = z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
     Jh = J * 6.93147180369123816490e-01
     Jl = J * 1.90821492927058770002e-10
     h = Jh + 2.0 * s
@@ -640,27 +557,20 @@ cdef inline double d_logit(double p) noexcept nogil:
     return out if (p >= 0.0 and p <= 1.0) else NAN
 
 
-cdef inline real e_logit(real p) noexcept nogil:
-    if real is float:
-        return f_logit(p)
-    else:
-        return d_logit(p)
 
 
-cdef inline real e_bce(real z, real y) noexcept nogil:
+cdef inline double d_bce(double z, double y) noexcept nogil:
     # BCE with logits, elementwise, as a sum of non-negative terms (y in [0,1]):
     #   relu(z)(1-y) + relu(-z) y + log1p(exp(-|z|)).
     # The textbook max(z,0) - z*y + log1p(...) cancels (29 ulp in float32).
     # A zero weight selects an exact 0, so z = +-inf with its matching target
     # gives 0 instead of inf*0 = NaN.
-    cdef real Ll, L, omy, t1, t2
-    if real is float:
-        return f_bce(z, y)
-    L = log1p_exp_neg(amax(rabs(z)), &Ll)
+    cdef double Ll, L, omy, t1, t2
+    L = log1p_exp_neg(amax(fabs(z)), &Ll)
     L = L + Ll
     omy = 1 - y
-    t1 = <real>0.0 if omy == 0 else (z if z > 0 else <real>0.0) * omy
-    t2 = <real>0.0 if y == 0 else (-z if z < 0 else <real>0.0) * y
+    t1 = 0.0 if omy == 0 else (z if z > 0 else 0.0) * omy
+    t2 = 0.0 if y == 0 else (-z if z < 0 else 0.0) * y
     return (t1 + t2) + L
 
 
@@ -683,13 +593,44 @@ cdef inline double d_bce_grad(double z, double y) noexcept nogil:
     return gneg if z < 0 else gpos
 
 
+cdef inline float f_bce_grad(float z, float y) noexcept nogil:
+    # float32 goes through the float64 algorithm: sigma(z) ~ y cancels all the
+    # leading bits, so sigma needs float64's compensated low word.
+    return <float>d_bce_grad(z, y)
+
+
+# The element functions of the ufuncs: float32 -> f_*, float64 -> d_*.
+
+cdef inline real e_sigmoid(real x) noexcept nogil:
+    return f_sigmoid(x) if real is float else d_sigmoid(x)
+
+cdef inline real e_sigmoid_grad(real x) noexcept nogil:
+    return f_sigmoid_grad(x) if real is float else d_sigmoid_grad(x)
+
+cdef inline real e_sigmoid_grad_from_output(real y) noexcept nogil:
+    return f_grad_from_output(y) if real is float else d_grad_from_output(y)
+
+cdef inline real e_log_sigmoid(real x) noexcept nogil:
+    return f_log_sigmoid(x) if real is float else d_log_sigmoid(x)
+
+cdef inline real e_softplus(real x) noexcept nogil:
+    # softplus(x) = log(1 + e**x) = -log_sigmoid(-x); the negation is exact.
+    return -e_log_sigmoid(-x)
+
+cdef inline real e_logit(real p) noexcept nogil:
+    return f_logit(p) if real is float else d_logit(p)
+
+cdef inline real e_silu(real x) noexcept nogil:
+    return f_silu(x) if real is float else d_silu(x)
+
+cdef inline real e_silu_grad(real x) noexcept nogil:
+    return f_silu_grad(x) if real is float else d_silu_grad(x)
+
+cdef inline real e_bce(real z, real y) noexcept nogil:
+    return f_bce(z, y) if real is float else d_bce(z, y)
+
 cdef inline real e_bce_grad(real z, real y) noexcept nogil:
-    # float32 goes through float64: sigma(z) ~ y cancels all the leading
-    # bits, and float32's own low word of sigma is only good to ~2**-30.
-    if real is float:
-        return <float>d_bce_grad(<double>z, <double>y)
-    else:
-        return d_bce_grad(z, y)
+    return f_bce_grad(z, y) if real is float else d_bce_grad(z, y)
 
 
 # ---------------------------------------------------------------------------

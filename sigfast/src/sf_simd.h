@@ -41,21 +41,15 @@
 #define SF_OPENMP 0
 #endif
 
-static inline uint32_t sf_f2u(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
-static inline float sf_u2f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 static inline uint64_t sf_d2u(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
 static inline double sf_u2d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
 
 /*
- * 2**k for an integer-valued k in [-126, 127] (float) / [-1022, 1023] (double).
- * k + (2**23 + 127) is an integer below 2**24, so its low mantissa bits hold
- * the biased exponent; shifting them into the exponent field builds the power
- * of two with no float->int conversion (AVX2 has none for int64).
+ * 2**k for an integer-valued k in [-1022, 1023].  k + (2**52 + 1023) is an
+ * integer below 2**53, so its low mantissa bits hold the biased exponent;
+ * shifting them into the exponent field builds the power of two with no
+ * float->int conversion (AVX2 has none for int64).
  */
-static inline float sf_pow2f(float k)
-{
-    return sf_u2f(sf_f2u(k + 8388735.0f) << 23);
-}
 static inline double sf_pow2d(double k)
 {
     return sf_u2d(sf_d2u(k + 4503599627371519.0) << 52);
@@ -74,20 +68,11 @@ static inline double sf_mantd(double x)
 
 /*
  * Exact rounding error of a product: returns a*b - p exactly, where p is the
- * rounded product fl(a*b).  With hardware FMA this is one instruction.
- * Without it: float uses double (a 24x24-bit product is exact in 53 bits);
- * double uses Dekker's splitting, guarded so huge operands (whose split
+ * rounded product fl(a*b).  With hardware FMA this is one instruction;
+ * without it, Dekker's splitting, guarded so huge operands (whose split
  * overflows) give 0 instead of NaN -- callers only pass such operands where
  * the error term is zero anyway.
  */
-static inline float sf_prod_errf(float a, float b, float p)
-{
-#if SF_HAS_FMA
-    return __builtin_fmaf(a, b, -p);
-#else
-    return (float)((double)a * (double)b - (double)p);
-#endif
-}
 static inline double sf_prod_errd(double a, double b, double p)
 {
 #if SF_HAS_FMA
@@ -102,8 +87,8 @@ static inline double sf_prod_errd(double a, double b, double p)
 }
 
 /* a*b + c, fused where the ISA has FMA (one rounding), else two roundings.
- * Only used in the float32-via-float64 kernels, whose 29 spare bits make the
- * difference invisible after the final rounding to float32. */
+ * Used for polynomial evaluation, where the difference is far below the
+ * result's ulp. */
 static inline double sf_fmad(double a, double b, double c)
 {
 #if SF_HAS_FMA
@@ -113,14 +98,6 @@ static inline double sf_fmad(double a, double b, double c)
 #endif
 }
 
-static inline float sf_fmaf(float a, float b, float c)
-{
-#if SF_HAS_FMA
-    return __builtin_fmaf(a, b, c);
-#else
-    return a * b + c;
-#endif
-}
 
 /* ---- CPU features for the SIMD loader (x86-64 only) ---- */
 static inline int sf_cpu_has(int level)
