@@ -113,8 +113,8 @@ class _Prepared:
             self.pw = np.ones(1)
         elif pw.size == 1:
             self.pw = np.array(pw, np.float64).reshape(1)
-        elif self.shape and pw.squeeze().ndim <= 1 and pw.shape[-1:] == self.shape[-1:] \
-                and pw.size == self.shape[-1]:
+        elif self.shape and pw.size == self.shape[-1] and pw.shape[-1:] == self.shape[-1:]:
+            # one value per class: shape (..., 1, C) with every leading axis 1
             self.pw = np.require(pw, np.float64, ["C", "A"]).reshape(-1)
         else:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, np.float64),
@@ -145,13 +145,12 @@ class _Prepared:
 def _finish(value, out):
     if out is None:
         return value
-    out_arr = np.asarray(out)
     if not isinstance(out, np.ndarray):
         raise TypeError("out must be a numpy array")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
-    if out_arr.shape != np.shape(value):
-        raise ValueError(f"out has shape {out_arr.shape}, the result has shape {np.shape(value)}")
+    if out.shape != np.shape(value):
+        raise ValueError(f"out has shape {out.shape}, the result has shape {np.shape(value)}")
     np.copyto(out, value, casting="same_kind")
     return out
 
