@@ -1,22 +1,15 @@
 """Pure-NumPy reference twin of every sigfast ufunc.
 
 Readable, stable formulas evaluated in ``numpy.longdouble`` (80-bit extended
-on x86-64) and rounded to the input dtype.  Slow and allocation-heavy on
-purpose: it is what the compiled kernels are checked against in the tests
-(the mpmath tests measure ulps; this twin checks layouts, dtypes and
-broadcasting over many shapes quickly).
+on x86-64).  ``EXACT`` maps each ufunc name to its long-double formula (long
+double in, long double out: the reference of ``python -m sigfast``'s ulp
+check); the module-level functions round it to the input dtype (the twin the
+tests compare layouts, dtypes and broadcasting against).  Slow and
+allocation-heavy on purpose; the mpmath tests measure the real ulps.
 """
 import numpy as np
 
 _L = np.longdouble
-
-
-def _out_dtype(*arrays):
-    return np.result_type(*[np.asarray(a) for a in arrays], np.float32)
-
-
-def _lift(*arrays):
-    return [np.asarray(a, dtype=_L) for a in arrays]
 
 
 def _sig(x):
@@ -29,92 +22,88 @@ def _log1pexp_neg_abs(x):
     return np.log1p(np.exp(-np.abs(x)))
 
 
-def sigmoid(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
-    return _sig(x).astype(dt)
-
-
-def sigmoid_grad(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
+def _sigmoid_grad(x):
     e = np.exp(-np.abs(x))
-    return (e / ((1 + e) * (1 + e))).astype(dt)
+    return e / ((1 + e) * (1 + e))
 
 
-def sigmoid_grad_from_output(y):
-    dt = _out_dtype(y)
-    (y,) = _lift(y)
-    return (y * (1 - y)).astype(dt)
+def _log_sigmoid(x):
+    return np.minimum(x, 0) - _log1pexp_neg_abs(x)
 
 
-def log_sigmoid(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
-    with np.errstate(invalid="ignore"):
-        return (np.minimum(x, 0) - _log1pexp_neg_abs(x)).astype(dt)
+def _softplus(x):
+    return np.maximum(x, 0) + _log1pexp_neg_abs(x)
 
 
-def softplus(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
-    with np.errstate(invalid="ignore"):
-        return (np.maximum(x, 0) + _log1pexp_neg_abs(x)).astype(dt)
+def _logit(p):
+    # log(p) - log1p(-p) for small p; log1p((2p - 1)/(1 - p)) elsewhere, which
+    # keeps relative accuracy near p = 1/2 (2p - 1 and 1 - p are exact).
+    a = np.log(p) - np.log1p(-p)
+    b = np.log1p((2 * p - 1) / (1 - p))
+    return np.where((p < 0) | (p > 1), np.nan, np.where(p < 0.3, a, b))
 
 
-def logit(p):
-    dt = _out_dtype(p)
-    (p,) = _lift(p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(p) - np.log1p(-p)
-        out = np.where((p < 0) | (p > 1), np.nan, out)
-    return out.astype(dt)
+def _silu(x):
+    return np.where(np.isneginf(x), -0.0, x * _sig(x))
 
 
-def silu(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
-    with np.errstate(invalid="ignore"):
-        out = x * _sig(x)
-        out = np.where(np.isneginf(x), -0.0, out)
-    return out.astype(dt)
+def _silu_grad(x):
+    out = _sig(x) * (1 + x * _sig(-x))
+    return np.where(np.isposinf(x), 1.0, np.where(np.isneginf(x), -0.0, out))
 
 
-def silu_grad(x):
-    dt = _out_dtype(x)
-    (x,) = _lift(x)
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = _sig(x) * (1 + x * _sig(-x))
-        out = np.where(np.isposinf(x), 1.0, np.where(np.isneginf(x), -0.0, out))
-    return out.astype(dt)
+def _bce(z, y):
+    t1 = np.where(y == 1, 0, np.maximum(z, 0) * (1 - y))
+    t2 = np.where(y == 0, 0, np.maximum(-z, 0) * y)
+    return t1 + t2 + _log1pexp_neg_abs(z)
 
 
-def bce_with_logits(z, y):
-    dt = _out_dtype(z, y)
-    z, y = _lift(z, y)
-    with np.errstate(invalid="ignore"):
-        t1 = np.where(y == 1, 0, np.maximum(z, 0) * (1 - y))
-        t2 = np.where(y == 0, 0, np.maximum(-z, 0) * y)
-        return (t1 + t2 + _log1pexp_neg_abs(z)).astype(dt)
+def _bce_grad(z, y):
+    # sigma(z) - y; for y = 1 as -sigma(-z), which does not cancel.
+    s = _sig(z)
+    return np.where(y == 1, -_sig(-z), np.where(y == 0, s, s - y))
 
 
-def bce_with_logits_grad(z, y):
-    dt = _out_dtype(z, y)
-    z, y = _lift(z, y)
-    return (_sig(z) - y).astype(dt)
-
-
-UNARY = {
-    "sigmoid": sigmoid,
-    "sigmoid_grad": sigmoid_grad,
-    "sigmoid_grad_from_output": sigmoid_grad_from_output,
-    "log_sigmoid": log_sigmoid,
-    "softplus": softplus,
-    "logit": logit,
-    "silu": silu,
-    "silu_grad": silu_grad,
+#: name -> formula on long-double arrays, returning long double.
+EXACT = {
+    "sigmoid": _sig,
+    "sigmoid_grad": _sigmoid_grad,
+    "sigmoid_grad_from_output": lambda y: y * (1 - y),
+    "log_sigmoid": _log_sigmoid,
+    "softplus": _softplus,
+    "logit": _logit,
+    "silu": _silu,
+    "silu_grad": _silu_grad,
+    "bce_with_logits": _bce,
+    "bce_with_logits_grad": _bce_grad,
 }
-BINARY = {
-    "bce_with_logits": bce_with_logits,
-    "bce_with_logits_grad": bce_with_logits_grad,
-}
+
+
+def _twin(name):
+    exact = EXACT[name]
+
+    def f(*args):
+        dt = np.result_type(*[np.asarray(a) for a in args], np.float32)
+        with np.errstate(all="ignore"):
+            return exact(*[np.asarray(a, dtype=_L) for a in args]).astype(dt)
+
+    f.__name__ = name
+    f.__doc__ = f"Reference twin of sigfast.{name}, rounded to the input dtype."
+    return f
+
+
+sigmoid = _twin("sigmoid")
+sigmoid_grad = _twin("sigmoid_grad")
+sigmoid_grad_from_output = _twin("sigmoid_grad_from_output")
+log_sigmoid = _twin("log_sigmoid")
+softplus = _twin("softplus")
+logit = _twin("logit")
+silu = _twin("silu")
+silu_grad = _twin("silu_grad")
+bce_with_logits = _twin("bce_with_logits")
+bce_with_logits_grad = _twin("bce_with_logits_grad")
+
+UNARY = {name: globals()[name] for name in
+         ("sigmoid", "sigmoid_grad", "sigmoid_grad_from_output", "log_sigmoid",
+          "softplus", "logit", "silu", "silu_grad")}
+BINARY = {name: globals()[name] for name in ("bce_with_logits", "bce_with_logits_grad")}
