@@ -30,6 +30,12 @@ from sigfast import _dispatch  # noqa: E402
 
 LEVELS = _dispatch.runnable_levels()
 
+#: How tests start a Python subprocess.  -P keeps the current directory off
+#: sys.path: started from the repository root, `python -c` / `python -m` would
+#: otherwise import the unbuilt sigfast/ source folder instead of the
+#: installed package (sigfast._bench starts its workers the same way).
+PYTHON = (sys.executable, "-P")
+
 
 @pytest.fixture(params=LEVELS)
 def kern(request):

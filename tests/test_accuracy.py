@@ -4,7 +4,6 @@ Bound: max error <= 1.5 ulp for every unary function at every SIMD level,
 measured in subnormal ulps where the exact result is subnormal; BCE <= 4 ulp.
 The measured maxima are in the README (bench/accuracy_table.py prints them).
 """
-import mpmath
 import numpy as np
 import pytest
 

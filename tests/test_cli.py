@@ -3,26 +3,21 @@
 Value assertions only: nothing here depends on how fast anything runs.
 """
 import io
-import os
 import math
 import subprocess
-import sys
 
 import numpy as np
 
 import sigfast
 from sigfast import _bench
+from conftest import PYTHON
 
-# Subprocesses start outside the repository: `python -m` / `python -c` put the
-# current directory first on sys.path, where the unbuilt sigfast/ source folder
-# would shadow the installed package.
-OUTSIDE = os.path.dirname(os.path.dirname(sigfast.__file__))
 
 
 def test_cli_self_check_passes():
     proc = subprocess.run(
-        [sys.executable, "-m", "sigfast", "--quick", "--sizes", "1000", "--no-bench"],
-        capture_output=True, text=True, timeout=300, cwd=OUTSIDE)
+        [*PYTHON, "-m", "sigfast", "--quick", "--sizes", "1000", "--no-bench"],
+        capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     for name in sigfast.UFUNCS:
@@ -33,8 +28,8 @@ def test_cli_self_check_passes():
 
 
 def test_cli_help():
-    proc = subprocess.run([sys.executable, "-m", "sigfast", "--help"],
-                          capture_output=True, text=True, timeout=120, cwd=OUTSIDE)
+    proc = subprocess.run([*PYTHON, "-m", "sigfast", "--help"],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     for opt in ("--quick", "--sizes", "--threads", "--plot", "--json", "--no-bench"):
         assert opt in proc.stdout

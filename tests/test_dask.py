@@ -5,7 +5,6 @@ import math
 import os
 import pickle
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,10 +14,8 @@ from dask.callbacks import Callback  # noqa: E402
 
 import sigfast  # noqa: E402
 
-# Subprocesses start next to the installed package, never in the repository
-# root, where `python -c` would import the unbuilt sigfast/ source folder.
-OUTSIDE = os.path.dirname(os.path.dirname(sigfast.__file__))
-from registry import ALL, BINARY, sample  # noqa: E402
+from registry import ALL, sample  # noqa: E402
+from conftest import PYTHON  # noqa: E402
 
 RTOL = {np.float32: 1e-6, np.float64: 1e-12}
 
@@ -227,8 +224,8 @@ def test_bce_errors_are_eager():
 
 def test_sigfast_import_does_not_import_dask():
     code = "import sys, sigfast; print('dask' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=OUTSIDE).stdout
+    out = subprocess.run([*PYTHON, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"
 
 
@@ -240,8 +237,7 @@ def test_ufunc_unpickles_in_a_fresh_process():
     blob = pickle.dumps(sigfast.sigmoid)
     code = ("import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "
             "import sigfast; assert f is sigfast.sigmoid, f")
-    subprocess.run([sys.executable, "-c", code], input=blob, check=True, capture_output=True,
-                   cwd=OUTSIDE)
+    subprocess.run([*PYTHON, "-c", code], input=blob, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 import sigfast
 from sigfast import _dispatch
-from registry import ALL, BINARY, sample
+from registry import ALL, sample
 
 OBJDUMP = shutil.which("objdump")
 X86 = os.uname().machine in ("x86_64", "AMD64")

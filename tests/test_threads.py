@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sigfast
+from conftest import PYTHON
 
 
 OMP = sigfast._openmp.openmp_enabled()
@@ -42,11 +43,8 @@ def _run(code, **env):
     for k in ("SIGFAST_NUM_THREADS", "OMP_NUM_THREADS", "SIGFAST_SIMD"):
         full.pop(k, None)
     full.update(env)
-    # run outside the repository: `python -c` puts the current directory first
-    # on sys.path, where the unbuilt sigfast/ source folder would shadow the
-    # installed package
-    r = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True,
-                       text=True, timeout=120, cwd=os.path.dirname(os.path.dirname(sigfast.__file__)))
+    r = subprocess.run([*PYTHON, "-c", code], env=full, capture_output=True,
+                       text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 
