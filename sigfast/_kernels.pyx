@@ -12,8 +12,11 @@ Design
   (checked by tests/test_simd.py with objdump).  Selects are ternaries on
   plain values (GCC if-converts them into blends); there is no libm call in a
   hot loop.
-* float32 runs in float64: plain stable formulas whose float64 error
-  (~2**-30) vanishes in the final rounding to float32 (the ``f_*`` kernels).
+* float32 sigmoid, log_sigmoid, softplus and BCE run in float32 arithmetic
+  with the rounding errors of their critical steps kept as extra float32
+  words (max 0.93 / 1.22 ulp over all 2**32 inputs); the other float32
+  kernels evaluate plain stable formulas in float64, whose error (~2**-30)
+  vanishes in the final rounding to float32 (the other ``f_*`` kernels).
 * float64 gets accuracy by error-free transformations (the ``d_*`` kernels
   and their double-double building blocks).  exp(-a) is returned
   unevaluated as ``2**k * (eh + el)``, and
@@ -79,6 +82,9 @@ cdef extern from "sf_simd.h" nogil:
     double sf_mantd(double x)
     double sf_prod_errd(double a, double b, double p)
     double sf_fmad(double a, double b, double c)
+    float sf_fmaf(float a, float b, float c)
+    float sf_pow2f_64(float k)
+    float sf_negabsf(float x)
     double fabs(double x)
     const double INFINITY
     const double NAN
@@ -289,22 +295,11 @@ cdef inline double llog1p(double e) noexcept nogil:
     return sf_fmad(j, 0.6931471805599453, f - s * (f - R)) + c * (1.0 - f) * (0.5 if big else 1.0)
 
 
-cdef inline float f_sigmoid(float xf) noexcept nogil:
-    cdef double x = xf, e
-    e = lexp_neg(lclamp(x))
-    return <float>((e if x < 0 else 1.0) / (1.0 + e))
-
-
 cdef inline float f_sigmoid_grad(float xf) noexcept nogil:
     cdef double e, q
     e = lexp_neg(lclamp(xf))
     q = 1.0 / (1.0 + e)
     return <float>(e * q * q)
-
-
-cdef inline float f_log_sigmoid(float xf) noexcept nogil:
-    cdef double x = xf
-    return <float>((x if x < 0 else 0.0) - llog1p(lexp_neg(lclamp(x))))
 
 
 cdef inline float f_silu(float xf) noexcept nogil:
@@ -314,13 +309,142 @@ cdef inline float f_silu(float xf) noexcept nogil:
                    (-110.0 if x < -110.0 else x) * ((e if x < 0 else 1.0) / (1.0 + e)))
 
 
-cdef inline float f_bce(float zf, float yf) noexcept nogil:
-    cdef double z = zf, y = yf, L, omy, t1, t2
-    L = llog1p(lexp_neg(lclamp(z)))
-    omy = 1.0 - y
-    t1 = 0.0 if omy == 0 else (z if z > 0 else 0.0) * omy
-    t2 = 0.0 if y == 0 else (-z if z < 0 else 0.0) * y
-    return <float>((t1 + t2) + L)
+# ---------------------------------------------------------------------------
+# float32 kernels in float32 arithmetic: sigmoid, log_sigmoid, softplus, BCE
+# ---------------------------------------------------------------------------
+# These are the speed-critical float32 functions.  Evaluating them in float64
+# (above) costs two float64 vectors per float32 vector; here exp(-|x|) is
+# carried as 2**k * (1 + r1 + tt) in float32 and each formula keeps the
+# rounding errors of its critical steps (1 + q, 1 + e, the reciprocal) as
+# extra float32 terms, so no result is rounded more than about twice.
+# Max error over all 2**32 inputs (tools/exhaustive_f32.py, against the float64
+# kernels): sigmoid 0.93 ulp, log_sigmoid and softplus 1.22 ulp (the
+# float64-evaluated versions were 0.50; the bound is 1.5).  Subnormal results
+# are produced by one rounding multiply (2**(k+64), then 2**-64).
+# Every constant is cast to float: a bare literal is a C double and would
+# silently turn the arithmetic into float64.
+
+cdef inline float fclamp(float x) noexcept nogil:
+    # -|x| clamped at -104 (NaN passes).  e**-104 < 2**-150, so every result
+    # built from exp(-|x|) has already rounded to its limit there; the clamp
+    # keeps k >= -150 for sf_pow2f_64 and turns -inf into a finite argument.
+    cdef float na = sf_negabsf(x)
+    return <float>-104.0 if na < <float>-104.0 else na
+
+
+cdef inline float fexp_neg(float na, float* kf, float* r1, float* tt) noexcept nogil:
+    # exp(na) = 2**kf * (1 + r1 + tt) for na in [-104, 0]; returns q = fl(r1 + tt).
+    #
+    # kf = round(na/ln2) by the 1.5*2**23 shifter.  r1 = na - kf*L, L = fl(ln2),
+    # is exact with one FMA: kf*L is exact inside it, and for kf != 0 both na
+    # (|na| > 0.34) and kf*L have their last bit at or above 2**-25 while
+    # |r1| < 1/2, so r1 fits in 24 bits.  a2 = kf*(L - ln2) (|a2| < 3e-7) is
+    # the rest of the reduction.  e**r - 1 - r = r**2 P(r) on |r| <= ln2/2,
+    # P degree 4, fitted by iteratively reweighted least squares on the
+    # relative error of e**r (max 0.065 * 2**-24 with these float32
+    # coefficients).  The cross term r1*a2 is inside r**2 P(r) through r.
+    cdef float t, k, a1, a2, r, p
+    t = sf_fmaf(na, <float>1.4426950408889634, <float>12582912.0)
+    k = t - <float>12582912.0
+    a1 = sf_fmaf(k, <float>-0.693147182464599609375, na)
+    a2 = k * <float>1.9046542999577e-09
+    r = a1 + a2
+    p = sf_fmaf(sf_fmaf(sf_fmaf(sf_fmaf(
+        <float>0.0013814536331395119, r, <float>0.008368701244110637), r,
+        <float>0.04166838778190079), r, <float>0.16666520763786927), r,
+        <float>0.4999999345341975)
+    kf[0] = k
+    r1[0] = a1
+    tt[0] = sf_fmaf(r * r, p, a2)
+    return a1 + tt[0]
+
+
+cdef inline float f_sigmoid(float x) noexcept nogil:
+    # sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e), e = exp(-|x|) = 2**k u.
+    # u = fl(1 + q) with its rounding error ul (Fast2Sum, |q| < 1); s + c is
+    # 1 + e exactly (c: s's rounding error plus ul*2**k).  r0 = fl(1/s) and
+    # h = 1 - r0*(s + c) by two FMAs (nearly exact), so 1/(1+e) = r0 (1 + h).
+    #   x >= 0:  r0 + r0*h, rounded once;
+    #   x <  0:  (r0 + r0*g) * 2**k with 1 + g = (1 + r1 + tt)(1 + h): g's
+    #            rounding (<= 2**-26) is the only error besides the last one.
+    # 2**k is applied as 2**(k+64) then 2**-64, so a subnormal result (x below
+    # -87.3, where NumPy/SciPy/PyTorch/JAX return 0) is rounded once.
+    cdef float na, k, r1, tt, q, u, ul, P2, P2s, s, c, r0, h, yp, g, yn
+    na = fclamp(x)
+    q = fexp_neg(na, &k, &r1, &tt)
+    u = <float>1.0 + q
+    ul = (<float>1.0 - u) + q
+    P2 = sf_pow2f_64(k)
+    P2s = P2 * <float>5.421010862427522e-20          # 2**k (0 for k = -150)
+    s = sf_fmaf(u, P2s, <float>1.0)
+    c = sf_fmaf(ul, P2s, sf_fmaf(u, P2s, <float>1.0 - s))
+    r0 = <float>1.0 / s
+    h = sf_fmaf(-r0, c, sf_fmaf(-r0, s, <float>1.0))
+    yp = sf_fmaf(r0, h, r0)
+    g = r1 + sf_fmaf(h, u, tt)
+    yn = sf_fmaf(r0, g, r0) * P2 * <float>5.421010862427522e-20
+    return yn if x < 0 else yp
+
+
+cdef inline float f_log1p_exp_neg(float x, float* lo) noexcept nogil:
+    # log(1 + e) = hi + lo for e = exp(-|x|).
+    #
+    # s + c = 1 + e exactly (as in f_sigmoid); m = s or s/2 in [0.707, 1.414]
+    # (j = 0 or 1) and f = m - 1 exact.  fdlibm's form
+    # log(1+f) = f - hfsq + sd*(hfsq + R(sd**2)), sd = f/(2+f), puts all
+    # rounding in terms small next to f; R: degree 4 in z = sd**2 (z <= 0.0295),
+    # fitted like P above to the series 2z/3 + 2z**2/5 + ... (max error
+    # 4.4e-10 relative to 2sd).  c/s ~ c*(1 - 2sd) adds the part of e lost in
+    # s, which is all of log1p(e) = e once e < 2**-24.  hi = j*LN2_HI + f is
+    # exact (LN2_HI has 16 bits; the sum's last bit is f's, 2**-24).
+    cdef float na, k, r1, tt, q, u, ul, P2s, s, c, m, cs, j, f, sd, z, R, hfsq, inner
+    cdef bint big
+    na = fclamp(x)
+    q = fexp_neg(na, &k, &r1, &tt)
+    u = <float>1.0 + q
+    ul = (<float>1.0 - u) + q
+    P2s = sf_pow2f_64(k) * <float>5.421010862427522e-20
+    s = sf_fmaf(u, P2s, <float>1.0)
+    c = sf_fmaf(ul, P2s, sf_fmaf(u, P2s, <float>1.0 - s))
+    big = s > <float>1.4142135623730951
+    m = s * <float>0.5 if big else s
+    cs = c * <float>0.5 if big else c
+    j = <float>1.0 if big else <float>0.0
+    f = m - <float>1.0
+    sd = f / (<float>2.0 + f)
+    z = sd * sd
+    R = z * sf_fmaf(z, sf_fmaf(z, sf_fmaf(
+        z, <float>0.23584845663214124, <float>0.2853717493798677),
+        <float>0.400003371522687), <float>0.6666666563747282)
+    hfsq = <float>0.5 * f * f
+    inner = sf_fmaf(sd, hfsq + R, -hfsq)
+    lo[0] = sf_fmaf(j, <float>1.428606765330187045e-06,
+                    inner + sf_fmaf(<float>-2.0 * sd, cs, cs))
+    return sf_fmaf(j, <float>0.693145751953125, f)
+
+
+cdef inline float f_log_sigmoid(float x) noexcept nogil:
+    # log sigma(x) = min(x, 0) - L, L = log1p(exp(-|x|)) = hi + lo.  L is
+    # rounded before the subtraction: ulp(L) <= ulp(result), so the two
+    # roundings stay within one ulp (hi - min(x,0) first could cross a
+    # binade and cost 1.5).  Negated last: log_sigmoid(+inf) = -(+0) = -0.0.
+    # Below -104, L < ulp(x)/2 and the result is x (also -inf at -inf).
+    cdef float lo, hi, mx
+    hi = f_log1p_exp_neg(x, &lo)
+    mx = x if x < 0 else <float>0.0
+    return x if x < <float>-104.0 else -((hi + lo) - mx)
+
+
+cdef inline float f_bce(float z, float y) noexcept nogil:
+    # relu(z)(1-y) + relu(-z) y + log1p(exp(-|z|)), a sum of non-negative
+    # terms for y in [0, 1] (see d_bce), in float32.  A zero weight selects an
+    # exact 0, so z = +-inf with its matching target gives 0, not inf*0.
+    cdef float lo, hi, omy, t1, t2
+    hi = f_log1p_exp_neg(z, &lo)
+    omy = <float>1.0 - y
+    t1 = <float>0.0 if omy == 0 else (z if z > 0 else <float>0.0) * omy
+    t2 = <float>0.0 if y == 0 else (-z if z < 0 else <float>0.0) * y
+    return (t1 + t2) + (hi + lo)
 
 
 # silu' has a simple zero at x0 = -1.27846454276107379510935873902 (mpmath,
@@ -1020,20 +1144,28 @@ cdef inline double grad_term(double z, double yy, double pw) noexcept nogil:
     return d_bce_grad(z, yy) if pw == 1.0 else general
 
 
+cdef inline double loss_L(real z) noexcept nogil:
+    # log1p(exp(-|z|)) as a float64 sum of its two words, not rounded to the
+    # input dtype (float32: about 2**-28 relative).
+    cdef float hf, lf
+    cdef double hd, ld
+    if real is float:
+        hf = f_log1p_exp_neg(z, &lf)
+        return <double>hf + lf
+    hd = log1p_exp_neg(amax(fabs(z)), &ld)
+    return hd + ld
+
+
 cdef void bce_block(const real* z, const real* y, const real* w,
                     const double* pw, double ls, Py_ssize_t m,
                     double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
     # Loss terms of one block into lbuf (float64); gradients into gbuf.
     # Every operand is a contiguous block here, so the loop vectorizes.
     cdef Py_ssize_t i
-    cdef double zz, yy, L, Ll, omy, t1, t2
+    cdef double zz, yy, L, omy, t1, t2
     for i in range(m):
         zz = z[i]
-        if real is float:
-            L = llog1p(lexp_neg(lclamp(zz)))
-        else:
-            L = log1p_exp_neg(amax(fabs(zz)), &Ll)
-            L = L + Ll
+        L = loss_L(z[i])
         yy = y[i] * (1.0 - ls) + 0.5 * ls
         omy = 1.0 - yy
         t1 = 0.0 if omy == 0 else ((zz if zz > 0 else 0.0) + L) * omy
@@ -1043,6 +1175,23 @@ cdef void bce_block(const real* z, const real* y, const real* w,
         for i in range(m):
             yy = y[i] * (1.0 - ls) + 0.5 * ls
             gbuf[i] = grad_term(z[i], yy, pw[i]) * w[i]
+
+
+cdef void bce_block_plain(const real* z, const real* y, Py_ssize_t m,
+                          double* lbuf) noexcept nogil:
+    # bce_block's terms with w = pw = 1 and no smoothing, operation for
+    # operation (multiplying by 1 is exact), so the loss is bit-identical to
+    # the one the gradient path returns.
+    cdef Py_ssize_t i
+    cdef double zz, yy, L, omy, t1, t2
+    for i in range(m):
+        zz = z[i]
+        yy = y[i]
+        L = loss_L(z[i])
+        omy = 1.0 - yy
+        t1 = 0.0 if omy == 0 else ((zz if zz > 0 else 0.0) + L) * omy
+        t2 = 0.0 if yy == 0 else ((-zz if zz < 0 else 0.0) + L) * yy
+        lbuf[i] = t1 + t2
 
 
 cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
@@ -1079,6 +1228,16 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
     cdef const real* wp
     cdef bint want_grad = grad_out != NULL
     m = LBLOCK if n - s > LBLOCK else n - s
+    # The plain loss (no weight, pos_weight or smoothing, no gradient) is the
+    # common case: its term loop reads only z and y.
+    if (not want_grad and wstep == 0 and w[0] == 1 and C == 1 and pw[0] == 1.0
+            and ls == 0.0):
+        bce_block_plain(z + s, y + s, m, lbuf)
+        block_sums[b] = block_sum(lbuf, m)
+        if loss_out != NULL:
+            for i in range(m):
+                loss_out[s + i] = <real>lbuf[i]
+        return
     # A scalar weight is spread over the block; an array is used in place.
     if wstep == 0:
         for i in range(m):

@@ -322,3 +322,15 @@ def test_hypothesis_against_reference(shape, dt, reduction, ls, use_pw, use_w, d
     np.testing.assert_allclose(got, want, rtol=8 * float(np.finfo(dt).eps),
                                atol=8 * float(np.finfo(dt).eps) * scale
                                + float(np.finfo(dt).smallest_subnormal))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_plain_mean_matches_loss_and_grad(dt):
+    # The plain mean has its own term loop; it must give the same bits as the
+    # general (gradient) path.
+    rng = np.random.default_rng(5)
+    z = (rng.standard_normal(50_000) * 6).astype(dt)
+    y = rng.uniform(0, 1, z.size).astype(dt)
+    m = sigfast.binary_cross_entropy_with_logits(z, y)
+    loss, _ = sigfast.binary_cross_entropy_with_logits_loss_and_grad(z, y)
+    assert m == loss

@@ -99,6 +99,36 @@ static inline double sf_fmad(double a, double b, double c)
 }
 
 
+/* ---- float32 helpers for the float32-arithmetic kernels ---- */
+static inline uint32_t sf_f2u(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float sf_u2f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+
+/*
+ * a*b + c rounded once.  The float32 kernels use it for exact residuals
+ * (1 - r*s, the rounding error of 1 + e, Cody-Waite's k*ln2), so without
+ * hardware FMA it is evaluated in float64: a product of two floats is exact
+ * there, and in those uses the sum is too, so the result is the same.
+ */
+static inline float sf_fmaf(float a, float b, float c)
+{
+#if SF_HAS_FMA
+    return __builtin_fmaf(a, b, c);
+#else
+    return (float)((double)a * (double)b + (double)c);
+#endif
+}
+
+/* 2**(k + 64) for an integer-valued k in [-190, 63]: always a normal float,
+ * so results down to 2**-149 are produced by two exact-or-once-rounded
+ * multiplies (by this, then by 2**-64).  Same shifter trick as sf_pow2d. */
+static inline float sf_pow2f_64(float k)
+{
+    return sf_u2f(sf_f2u(k + 8388799.0f) << 23);
+}
+
+/* -|x| (NaN stays NaN). */
+static inline float sf_negabsf(float x) { return sf_u2f(sf_f2u(x) | 0x80000000u); }
+
 /* ---- CPU features for the SIMD loader (x86-64 only) ---- */
 static inline int sf_cpu_has(int level)
 {
