@@ -359,25 +359,33 @@ cdef inline float fexp_neg(float na, float* kf, float* r1, float* tt) noexcept n
     return a1 + tt[0]
 
 
+cdef inline float fone_plus_e(float x, float* P2, float* c, float* u, float* r1,
+                              float* tt) noexcept nogil:
+    # 1 + e = s + c exactly (s returned), e = exp(-|x|) = 2**k (1 + r1 + tt).
+    # u = fl(1 + q) and its rounding error ul (Fast2Sum, |q| < 1); c is s's
+    # rounding error (one FMA) plus ul*2**k.  P2 = 2**(k+64).
+    cdef float k, q, ul, P2s, s
+    q = fexp_neg(fclamp(x), &k, r1, tt)
+    u[0] = <float>1.0 + q
+    ul = (<float>1.0 - u[0]) + q
+    P2[0] = sf_pow2f_64(k)
+    P2s = P2[0] * <float>5.421010862427522e-20          # 2**k (0 for k = -150)
+    s = sf_fmaf(u[0], P2s, <float>1.0)
+    c[0] = sf_fmaf(ul, P2s, sf_fmaf(u[0], P2s, <float>1.0 - s))
+    return s
+
+
 cdef inline float f_sigmoid(float x) noexcept nogil:
     # sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e), e = exp(-|x|) = 2**k u.
-    # u = fl(1 + q) with its rounding error ul (Fast2Sum, |q| < 1); s + c is
-    # 1 + e exactly (c: s's rounding error plus ul*2**k).  r0 = fl(1/s) and
+    # s + c = 1 + e exactly (fone_plus_e).  r0 = fl(1/s) and
     # h = 1 - r0*(s + c) by two FMAs (nearly exact), so 1/(1+e) = r0 (1 + h).
     #   x >= 0:  r0 + r0*h, rounded once;
     #   x <  0:  (r0 + r0*g) * 2**k with 1 + g = (1 + r1 + tt)(1 + h): g's
     #            rounding (<= 2**-26) is the only error besides the last one.
     # 2**k is applied as 2**(k+64) then 2**-64, so a subnormal result (x below
     # -87.3, where NumPy/SciPy/PyTorch/JAX return 0) is rounded once.
-    cdef float na, k, r1, tt, q, u, ul, P2, P2s, s, c, r0, h, yp, g, yn
-    na = fclamp(x)
-    q = fexp_neg(na, &k, &r1, &tt)
-    u = <float>1.0 + q
-    ul = (<float>1.0 - u) + q
-    P2 = sf_pow2f_64(k)
-    P2s = P2 * <float>5.421010862427522e-20          # 2**k (0 for k = -150)
-    s = sf_fmaf(u, P2s, <float>1.0)
-    c = sf_fmaf(ul, P2s, sf_fmaf(u, P2s, <float>1.0 - s))
+    cdef float r1, tt, u, P2, s, c, r0, h, yp, g, yn
+    s = fone_plus_e(x, &P2, &c, &u, &r1, &tt)
     r0 = <float>1.0 / s
     h = sf_fmaf(-r0, c, sf_fmaf(-r0, s, <float>1.0))
     yp = sf_fmaf(r0, h, r0)
@@ -389,7 +397,7 @@ cdef inline float f_sigmoid(float x) noexcept nogil:
 cdef inline float f_log1p_exp_neg(float x, float* lo) noexcept nogil:
     # log(1 + e) = hi + lo for e = exp(-|x|).
     #
-    # s + c = 1 + e exactly (as in f_sigmoid); m = s or s/2 in [0.707, 1.414]
+    # s + c = 1 + e exactly (fone_plus_e); m = s or s/2 in [0.707, 1.414]
     # (j = 0 or 1) and f = m - 1 exact.  fdlibm's form
     # log(1+f) = f - hfsq + sd*(hfsq + R(sd**2)), sd = f/(2+f), puts all
     # rounding in terms small next to f; R: degree 4 in z = sd**2 (z <= 0.0295),
@@ -397,15 +405,9 @@ cdef inline float f_log1p_exp_neg(float x, float* lo) noexcept nogil:
     # 4.4e-10 relative to 2sd).  c/s ~ c*(1 - 2sd) adds the part of e lost in
     # s, which is all of log1p(e) = e once e < 2**-24.  hi = j*LN2_HI + f is
     # exact (LN2_HI has 16 bits; the sum's last bit is f's, 2**-24).
-    cdef float na, k, r1, tt, q, u, ul, P2s, s, c, m, cs, j, f, sd, z, R, hfsq, inner
+    cdef float r1, tt, u, P2, s, c, m, cs, j, f, sd, z, R, hfsq, inner
     cdef bint big
-    na = fclamp(x)
-    q = fexp_neg(na, &k, &r1, &tt)
-    u = <float>1.0 + q
-    ul = (<float>1.0 - u) + q
-    P2s = sf_pow2f_64(k) * <float>5.421010862427522e-20
-    s = sf_fmaf(u, P2s, <float>1.0)
-    c = sf_fmaf(ul, P2s, sf_fmaf(u, P2s, <float>1.0 - s))
+    s = fone_plus_e(x, &P2, &c, &u, &r1, &tt)
     big = s > <float>1.4142135623730951
     m = s * <float>0.5 if big else s
     cs = c * <float>0.5 if big else c
