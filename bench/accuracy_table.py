@@ -2,21 +2,19 @@
 
     python bench/accuracy_table.py [--n 4000] [--levels]
 
-Inputs cover each dtype's whole finite range (tests/mpref.py), including
-subnormal results and the overflow cut-offs.  Prints a markdown table.
+Inputs cover each dtype's whole finite range
+(sigfast._testing.inputs.whole_range), including subnormal results and the
+overflow cut-offs.  Prints a markdown table.
 """
 import argparse
-import os
-import sys
 import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-import mpref  # noqa: E402
-
-import sigfast  # noqa: E402
-from sigfast import _dispatch  # noqa: E402
+import sigfast
+from sigfast import _dispatch, _registry
+from sigfast._testing import ulp_errors, whole_range
+from sigfast._testing.mpref import exact
 
 
 def numpy_peers(name):
@@ -63,14 +61,14 @@ def main():
     cols = [f"sigfast ({lv})" for lv in levels] + ["NumPy expr", "SciPy", "PyTorch"]
     print("| function | dtype | " + " | ".join(cols) + " |")
     print("|---|---|" + "---|" * len(cols))
-    for name in mpref.REF1:
+    for name in _registry.UNARY:
         for dt in (np.float32, np.float64):
-            xs = mpref.unary_inputs(name, dt, a.n, seed=1)
-            exact = mpref.exact1(name, xs)
+            xs = whole_range(name, dt, a.n, seed=1)
+            hi, lo = exact(name, xs)
             row = []
             for lv in levels:
                 got = getattr(_dispatch.load(lv), name)(xs)
-                row.append(mpref.ulp_errors(got, exact, dt).max())
+                row.append(ulp_errors(got, hi, lo, dt).max())
             for peer in (numpy_peers(name), scipy_peer(name), torch_peer(name)):
                 if peer is None:
                     row.append(None)
@@ -78,7 +76,7 @@ def main():
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
                     got = np.asarray(peer(xs), dtype=dt)
-                row.append(mpref.ulp_errors(got, exact, dt).max())
+                row.append(ulp_errors(got, hi, lo, dt).max())
             cells = ["-" if v is None else (f"{v:.3g}" if v < 1e4 else f"{v:.1e}") for v in row]
             print(f"| {name} | {np.dtype(dt).name} | " + " | ".join(cells) + " |", flush=True)
 

@@ -180,14 +180,10 @@ def main(argv=None):
     checked = [k for k in floors if k in measured]
     skipped_peer = sorted({k.split("/")[3] for k in floors
                            if k.split("/")[3] not in ("numpy", *peers)})
-    implemented = {r["func"] for r in records}
     print()
     for p in skipped_peer:
         why = "not installed" if p in missing or p not in wanted else "not requested"
         print(f"note: {p} {why}: its floors are skipped")
-    for name in funcs:
-        if name not in implemented:
-            print(f"note: {name} is not implemented yet: skipped")
     unchecked = [k for k in measured if k not in floors]
     if unchecked:
         print(f"note: {len(unchecked)} measured ratio(s) have no floor")

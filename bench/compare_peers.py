@@ -16,7 +16,7 @@ single-threaded XLA flags for t = 1 (unless XLA_FLAGS is set) and its default
 otherwise; NumPy and SciPy are single-threaded.  Peers that are not
 installed are left out.  Workers run with glibc malloc tuned so that
 temporaries are reused (--malloc default to keep glibc's defaults, under which
-NumPy's expressions may page-fault on every call; see sigfast/_bench.py).
+NumPy's expressions may page-fault on every call; see sigfast/_bench/runner.py).
 """
 import argparse
 import json
@@ -59,13 +59,13 @@ def main(argv=None):
     ap.add_argument("--min-time", type=float, default=2e-3,
                     help="seconds per sample (calibrated inner loop)")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
-                    help="glibc malloc settings of the workers (see sigfast._bench."
+                    help="glibc malloc settings of the workers (see sigfast._bench.runner."
                     "TUNED_MALLOC_ENV); default: tuned")
     ap.add_argument("--json", help="write the records and metadata here")
     args = ap.parse_args(argv)
 
     funcs = _csv(args.funcs)
-    unknown = [f for f in funcs if f not in _bench.FUNCS]
+    unknown = [f for f in funcs if f not in _bench.COMPARE]
     if unknown:
         ap.error(f"unknown function(s): {', '.join(unknown)}")
     sizes = [int(float(v)) for v in _csv(args.sizes)]
@@ -96,9 +96,6 @@ def main(argv=None):
     print("xNAME = time(NAME) / time(sigfast): > 1 means sigfast is faster.")
     print()
     print(markdown(records, have, levels))
-    skipped = [f for f in funcs if f not in {r["func"] for r in records}]
-    if skipped:
-        print(f"\nnot implemented yet (skipped): {', '.join(skipped)}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"meta": meta, "records": records}, fh, indent=1)

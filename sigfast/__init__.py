@@ -1,6 +1,6 @@
 """sigfast: the sigmoid family as fast, accurate NumPy ufuncs.
 
-Ufuncs (float32 and float64 loops; broadcasting, ``out=``, ``where=``):
+Ufuncs (float16, float32 and float64 loops; broadcasting, ``out=``, ``where=``):
 
 * ``sigmoid`` (alias ``expit``), ``sigmoid_grad``, ``sigmoid_grad_from_output``
 * ``log_sigmoid`` (alias ``log_expit``), ``softplus``, ``logit``
@@ -13,6 +13,9 @@ Losses: ``binary_cross_entropy_with_logits`` (and ``_grad``,
 Threads: ``set_num_threads``, ``get_num_threads``, ``num_threads`` (context
 manager), environment ``SIGFAST_NUM_THREADS`` then ``OMP_NUM_THREADS``.
 SIMD: the best compiled level the CPU runs, or ``SIGFAST_SIMD``.
+
+This module is the package face: it binds the names; the ufunc list is
+``sigfast._registry``, the kernels come from ``sigfast._dispatch``.
 """
 try:
     from . import _dispatch
@@ -24,28 +27,9 @@ except ImportError as _exc:  # pragma: no cover - depends on how Python was star
         "which holds no compiled modules. Install it (pip install .) and run Python "
         "from another directory, or with `python -P` so the current directory is "
         "not searched first (e.g. `python -P -m sigfast`).") from _exc
+from . import _registry
 from ._threads import get_num_threads, set_num_threads, num_threads
-
-_kernels, _simd_reason = _dispatch.select()
-
-#: SIMD level of the kernels in use ("baseline", "avx2" or "avx512").
-simd_level = _kernels.LEVEL
-
-sigmoid = _kernels.sigmoid
-sigmoid_grad = _kernels.sigmoid_grad
-sigmoid_grad_from_output = _kernels.sigmoid_grad_from_output
-log_sigmoid = _kernels.log_sigmoid
-softplus = _kernels.softplus
-logit = _kernels.logit
-silu = _kernels.silu
-silu_grad = _kernels.silu_grad
-bce_with_logits = _kernels.bce_with_logits
-bce_with_logits_grad = _kernels.bce_with_logits_grad
-
-expit = sigmoid
-log_expit = log_sigmoid
-
-from ._loss import (  # noqa: E402
+from .losses import (  # noqa: F401 (re-exported; __all__ is built below)
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
     binary_cross_entropy_with_logits_loss_and_grad,
@@ -53,25 +37,21 @@ from ._loss import (  # noqa: E402
     sigmoid_focal_loss,
 )
 
-UFUNCS = {
-    "sigmoid": sigmoid,
-    "sigmoid_grad": sigmoid_grad,
-    "sigmoid_grad_from_output": sigmoid_grad_from_output,
-    "log_sigmoid": log_sigmoid,
-    "softplus": softplus,
-    "logit": logit,
-    "silu": silu,
-    "silu_grad": silu_grad,
-    "bce_with_logits": bce_with_logits,
-    "bce_with_logits_grad": bce_with_logits_grad,
-}
+_active = _dispatch.active()
 
+#: SIMD level of the kernels in use ("baseline", "avx2" or "avx512").
+simd_level = _active.level
+
+#: name -> ufunc, in registry order (aliases not included).
+UFUNCS = dict(_active.ufuncs.UFUNCS)
 
 # The ufuncs are created inside the kernel module of one SIMD level; pickle
 # must find them as sigfast.<name>, which any process can import (whatever
 # level it picks), so that dask.distributed, joblib and multiprocessing work.
 for _uf in UFUNCS.values():
     _uf.__module__ = "sigfast"
+globals().update(UFUNCS)
+globals().update({_alias: UFUNCS[_name] for _alias, _name in _registry.ALIASES.items()})
 del _uf
 
 
@@ -95,18 +75,14 @@ def show_config(file=None):
         f"  threads     : {get_num_threads()} (of {_openmp.cpu_count()} CPUs)",
         f"  SIMD compiled: {', '.join(_build_info.simd_levels)}",
         f"  SIMD runnable: {', '.join(_dispatch.runnable_levels())}",
-        f"  SIMD active : {simd_level} ({_simd_reason})",
+        f"  SIMD active : {simd_level} ({_active.reason})",
     ]
     print("\n".join(lines), file=file)
 
 
-__all__ = [
-    "sigmoid", "expit", "sigmoid_grad", "sigmoid_grad_from_output",
-    "log_sigmoid", "log_expit", "softplus", "logit", "silu", "silu_grad",
-    "bce_with_logits", "bce_with_logits_grad",
-    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
-    "binary_cross_entropy_with_logits_loss_and_grad", "binary_cross_entropy",
-    "sigmoid_focal_loss",
-    "get_num_threads", "set_num_threads", "num_threads", "show_config",
-    "simd_level", "__version__",
-]
+__all__ = (
+    [n for u in _registry.UFUNCS for n in (u.name,) + u.aliases]
+    + list(_registry.LOSSES)
+    + ["get_num_threads", "set_num_threads", "num_threads", "show_config",
+       "simd_level", "__version__"]
+)

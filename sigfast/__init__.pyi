@@ -5,6 +5,9 @@ type-check-only ``numpy.ufunc`` subclasses (the approach of NumPy's own
 stubs) whose ``__call__`` maps float16/float32/float64 inputs to the same
 dtype and Python floats/ints to float64.  Everything a ``numpy.ufunc`` has
 (``.types``, ``.reduce``, ``.outer``, ``.at``, ...) is inherited.
+
+Every public name below is exported (no ``__all__`` here: the runtime one is
+built from the registry, and tests/test_registry.py checks they agree).
 """
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -14,17 +17,6 @@ from typing import Any, Final, Literal, SupportsIndex, TypeAlias, TypeVar, overl
 import numpy as np
 from _typeshed import SupportsWrite
 from numpy.typing import ArrayLike, DTypeLike, NDArray
-
-__all__ = [
-    "sigmoid", "expit", "sigmoid_grad", "sigmoid_grad_from_output",
-    "log_sigmoid", "log_expit", "softplus", "logit", "silu", "silu_grad",
-    "bce_with_logits", "bce_with_logits_grad",
-    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
-    "binary_cross_entropy_with_logits_loss_and_grad", "binary_cross_entropy",
-    "sigmoid_focal_loss",
-    "get_num_threads", "set_num_threads", "num_threads", "show_config",
-    "simd_level", "__version__",
-]
 
 _ArrayT = TypeVar("_ArrayT", bound=np.ndarray[Any, Any])
 

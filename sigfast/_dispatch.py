@@ -1,10 +1,15 @@
-"""Pick the kernel module for this CPU.
+"""Pick the compiled kernels for this CPU.
 
-Every SIMD level is a separate extension module compiled from the same Cython
-source (``_kernels_<level>``); this loader imports the best level that was
-compiled and that the CPU (and OS) can run.  ``SIGFAST_SIMD=baseline|avx2|
-avx512`` forces a level; a level the CPU lacks, or one not compiled in, falls
-back to the best available with a warning instead of crashing with SIGILL.
+Every SIMD level is a pair of extension modules compiled from the same
+sources: ``_ufuncs_<level>`` (the ufuncs) and ``_fused_<level>`` (the fused
+loss).  This loader imports the best level that was compiled and that the
+CPU (and OS) can run.  ``SIGFAST_SIMD=baseline|avx2|avx512`` forces a level;
+a level the CPU lacks, or one not compiled in, falls back to the best
+available with a warning instead of crashing with SIGILL.
+
+The package face (``sigfast/__init__.py``) and the loss layer
+(``sigfast.losses``) both reach the kernels through :func:`active`, never
+through each other.
 """
 import importlib
 import os
@@ -22,29 +27,60 @@ def runnable_levels():
     return [lv for lv in ORDER if lv in COMPILED and _openmp.cpu_supports(lv)]
 
 
-def load(level):
-    """Import and return the kernel module of ``level``.
-
-    Raises ``RuntimeError`` for a level that is not compiled in or that this
-    CPU cannot run (importing it would crash with an illegal instruction).
-    """
+def _check(level):
     if level not in COMPILED:
         raise RuntimeError(f"SIMD level {level!r} is not compiled in this build "
                            f"(compiled: {', '.join(COMPILED)})")
     if not _openmp.cpu_supports(level):
         raise RuntimeError(f"this CPU cannot run SIMD level {level!r}")
-    return importlib.import_module(f"sigfast._kernels_{level}")
+
+
+def load(level):
+    """Import and return the ufunc module of ``level``.
+
+    Raises ``RuntimeError`` for a level that is not compiled in or that this
+    CPU cannot run (importing it would crash with an illegal instruction).
+    """
+    _check(level)
+    return importlib.import_module(f"sigfast._ufuncs_{level}")
+
+
+def load_fused(level):
+    """Import and return the fused-loss module of ``level`` (see :func:`load`)."""
+    _check(level)
+    return importlib.import_module(f"sigfast._fused_{level}")
 
 
 def select():
-    """Return (module, reason) for the level to use."""
+    """Return (level, reason) for the level to use."""
     runnable = runnable_levels()
     forced = os.environ.get("SIGFAST_SIMD", "").strip().lower()
     if forced:
         if forced in runnable:
-            return load(forced), "forced by SIGFAST_SIMD"
+            return forced, "forced by SIGFAST_SIMD"
         warnings.warn(
             f"SIGFAST_SIMD={forced!r} is not available here (runnable: "
             f"{', '.join(runnable)}); using {runnable[0]!r}",
             RuntimeWarning, stacklevel=3)
-    return load(runnable[0]), "best the CPU supports"
+    return runnable[0], "best the CPU supports"
+
+
+class Kernels:
+    """The modules of the level in use: ``ufuncs``, ``fused``, ``level``, ``reason``."""
+
+    def __init__(self, level, reason):
+        self.level = level
+        self.reason = reason
+        self.ufuncs = load(level)
+        self.fused = load_fused(level)
+
+
+_ACTIVE = None
+
+
+def active():
+    """The :class:`Kernels` of the selected level (chosen once per process)."""
+    global _ACTIVE
+    if _ACTIVE is None:
+        _ACTIVE = Kernels(*select())
+    return _ACTIVE

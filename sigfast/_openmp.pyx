@@ -24,7 +24,7 @@ cdef extern from "sf_omp.h":
     int sf_omp_max_threads() noexcept nogil
     int sf_omp_num_procs() noexcept nogil
 
-cdef extern from "sf_simd.h":
+cdef extern from "sf_platform.h":
     int SF_OPENMP
     int sf_cpu_has(int level) noexcept nogil
 
@@ -114,10 +114,6 @@ def set_num_threads(n):
 def openmp_enabled():
     """True when the kernels were compiled with OpenMP."""
     return bool(SF_OPENMP)
-
-
-def in_forked_child():
-    return bool(sf_load_int(&_forked))
 
 
 def cpu_supports(level):

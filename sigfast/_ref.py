@@ -9,6 +9,8 @@ allocation-heavy on purpose; the mpmath tests measure the real ulps.
 """
 import numpy as np
 
+from . import _registry
+
 _L = np.longdouble
 
 
@@ -92,18 +94,8 @@ def _twin(name):
     return f
 
 
-sigmoid = _twin("sigmoid")
-sigmoid_grad = _twin("sigmoid_grad")
-sigmoid_grad_from_output = _twin("sigmoid_grad_from_output")
-log_sigmoid = _twin("log_sigmoid")
-softplus = _twin("softplus")
-logit = _twin("logit")
-silu = _twin("silu")
-silu_grad = _twin("silu_grad")
-bce_with_logits = _twin("bce_with_logits")
-bce_with_logits_grad = _twin("bce_with_logits_grad")
-
-UNARY = {name: globals()[name] for name in
-         ("sigmoid", "sigmoid_grad", "sigmoid_grad_from_output", "log_sigmoid",
-          "softplus", "logit", "silu", "silu_grad")}
-BINARY = {name: globals()[name] for name in ("bce_with_logits", "bce_with_logits_grad")}
+#: name -> twin, for every ufunc of the registry
+TWINS = {name: _twin(name) for name in _registry.NAMES}
+globals().update(TWINS)
+UNARY = {name: TWINS[name] for name in _registry.UNARY}
+BINARY = {name: TWINS[name] for name in _registry.BINARY}

@@ -1,14 +1,9 @@
 import os
-import sys
 
 import numpy as np
 import pytest
 
-# Helpers (mpref, registry) live beside the tests; pytest runs in importlib
-# mode, which does not put this folder on sys.path by itself.
-sys.path.insert(0, os.path.dirname(__file__))
-
-import sigfast  # noqa: E402
+import sigfast
 
 from hypothesis import settings  # noqa: E402
 
@@ -29,12 +24,6 @@ except ImportError:  # pragma: no cover - a configuration error, not a test
 from sigfast import _dispatch  # noqa: E402
 
 LEVELS = _dispatch.runnable_levels()
-
-#: How tests start a Python subprocess.  -P keeps the current directory off
-#: sys.path: started from the repository root, `python -c` / `python -m` would
-#: otherwise import the unbuilt sigfast/ source folder instead of the
-#: installed package (sigfast._bench starts its workers the same way).
-PYTHON = (sys.executable, "-P")
 
 
 @pytest.fixture(params=LEVELS)

@@ -1,5 +1,5 @@
 """dask: ufuncs stay lazy and blockwise; the BCE loss builds a lazy blockwise
-reduction (sigfast._dask) with the NumPy path's value; both also run on a
+reduction (sigfast.losses._dask) with the NumPy path's value; both also run on a
 two-process dask.distributed cluster."""
 import math
 import os
@@ -14,8 +14,9 @@ from dask.callbacks import Callback  # noqa: E402
 
 import sigfast  # noqa: E402
 
-from registry import ALL, sample  # noqa: E402
-from conftest import PYTHON  # noqa: E402
+from sigfast._registry import NAMES as ALL  # noqa: E402
+from sigfast._testing import typical as sample  # noqa: E402
+from sigfast._testing import PYTHON  # noqa: E402
 
 RTOL = {np.float32: 1e-6, np.float64: 1e-12}
 
@@ -282,11 +283,11 @@ def test_distributed_ufunc_and_loss(client):
     assert terms.result().tobytes() == sigfast.binary_cross_entropy_with_logits(
         z, y, reduction="none").tobytes()
     # the workers really ran sigfast
-    assert all(client.run(eval, "'sigfast._dask' in __import__('sys').modules").values())
+    assert all(client.run(eval, "'sigfast.losses._dask' in __import__('sys').modules").values())
 
 
 def test_distributed_loss_without_preload():
-    """The loss graph holds only importable functions (sigfast._dask), so workers
+    """The loss graph holds only importable functions (sigfast.losses._dask), so workers
     that never imported sigfast can run it."""
     distributed = pytest.importorskip("distributed")
     z, y, _, _ = loss_data(np.float64, shape=(1000, 4))

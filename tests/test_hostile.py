@@ -17,7 +17,8 @@ from hypothesis.extra import numpy as hnp
 
 import sigfast
 from sigfast import _ref
-from registry import ALL, BINARY, UNARY, sample, tolerance
+from sigfast._registry import NAMES as ALL, BINARY, UNARY
+from sigfast._testing import typical as sample, twin_rtol as tolerance
 
 FLOATS = [np.float16, np.float32, np.float64]
 LOSSES = {

@@ -334,3 +334,18 @@ def test_plain_mean_matches_loss_and_grad(dt):
     m = sigfast.binary_cross_entropy_with_logits(z, y)
     loss, _ = sigfast.binary_cross_entropy_with_logits_loss_and_grad(z, y)
     assert m == loss
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_reduction_none_is_the_ufunc_bit_for_bit(dtype):
+    # One BCE term (sigfast/_core/bce.pxd) serves the ufunc and the fused
+    # loss; before it did, 27 % (float32) / 36 % (float64) of soft-target
+    # elements differed in the last bit.
+    rng = np.random.default_rng(5)
+    z = (rng.standard_normal(200_003) * 10).astype(dtype)
+    z[:6] = [np.inf, -np.inf, 0.0, -0.0, 100, -800]
+    for y in ((rng.random(z.size) < 0.5).astype(dtype), rng.random(z.size).astype(dtype)):
+        want = sigfast.bce_with_logits(z, y)
+        got = sigfast.binary_cross_entropy_with_logits(z, y, reduction="none")
+        assert got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes()

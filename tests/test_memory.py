@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 import sigfast
-from registry import ALL, BINARY, UNARY, sample
+from sigfast._registry import NAMES as ALL, BINARY, UNARY
+from sigfast._testing import typical as sample
 
 ROUNDS = 200_000
 MIB = 1 << 20

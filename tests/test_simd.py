@@ -1,8 +1,9 @@
 """The SIMD levels really are what they claim (checked in the binaries).
 
-* _kernels_baseline: no AVX register anywhere (runs on any x86-64-v2 CPU).
-* _kernels_avx2: the hot loops use ymm registers and never zmm.
-* _kernels_avx512: the hot loops use zmm registers.
+* _ufuncs_baseline, _fused_baseline: no AVX register anywhere (run on any
+  x86-64-v2 CPU).
+* _ufuncs_avx2: the hot loops use ymm registers and never zmm.
+* _ufuncs_avx512: the hot loops use zmm registers.
 * Within a level, tail elements (the scalar epilogue) are bit-identical to
   the vector body.
 """
@@ -17,20 +18,22 @@ import pytest
 
 import sigfast
 from sigfast import _dispatch
-from registry import ALL, sample
+from sigfast._registry import NAMES as ALL
+from sigfast._testing import typical as sample
 
 OBJDUMP = shutil.which("objdump")
 X86 = os.uname().machine in ("x86_64", "AMD64")
-HOT = ["k_sigmoid", "k_log_sigmoid", "k_softplus", "k_silu", "k_sigmoid_grad", "k_bce"]
+HOT = ["k_sigmoid", "k_log_sigmoid", "k_softplus", "k_silu", "k_sigmoid_grad", "k_bce_with_logits"]
 
 
-def module_path(level):
+def module_path(level, part="ufuncs"):
     d = os.path.dirname(sigfast.__file__)
-    hits = glob.glob(os.path.join(d, f"_kernels_{level}*.so")) or \
-        glob.glob(os.path.join(d, f"_kernels_{level}*.pyd"))
-    if not hits:   # editable installs keep the binaries in the build folder
-        mod = _dispatch.load(level) if level in _dispatch.runnable_levels() else None
-        hits = [mod.__file__] if mod is not None else []
+    hits = glob.glob(os.path.join(d, f"_{part}_{level}*.so")) or \
+        glob.glob(os.path.join(d, f"_{part}_{level}*.pyd"))
+    if not hits and level in _dispatch.runnable_levels():
+        # editable installs keep the binaries in the build folder
+        mod = (_dispatch.load if part == "ufuncs" else _dispatch.load_fused)(level)
+        hits = [mod.__file__]
     return hits[0] if hits else None
 
 
@@ -50,7 +53,7 @@ def disassemble(path):
 
 def hot_loops(funcs, level, kernel):
     """Instructions of the backward-branch loops of a contiguous kernel."""
-    name = next((f for f in funcs if f.endswith(f"_kernels_{level}_{kernel}")), None)
+    name = next((f for f in funcs if f.endswith(f"_ufuncs_{level}_{kernel}")), None)
     if name is None:
         return None
     lines = funcs[name]
@@ -68,8 +71,9 @@ needs_objdump = pytest.mark.skipif(not (OBJDUMP and X86), reason="x86-64 objdump
 
 
 @needs_objdump
-def test_baseline_has_no_avx():
-    path = module_path("baseline")
+@pytest.mark.parametrize("part", ["ufuncs", "fused"])
+def test_baseline_has_no_avx(part):
+    path = module_path("baseline", part)
     text = subprocess.run([OBJDUMP, "-d", "--no-show-raw-insn", path],
                           capture_output=True, text=True, check=True).stdout
     assert not re.search(r"%[yz]mm\d", text)
@@ -84,13 +88,12 @@ def test_hot_loops_use_the_level_width(level, reg, forbidden):
         pytest.skip(f"{level} not compiled")
     funcs = disassemble(path)
     for kernel in HOT:
-        for fuse in ("0", "1"):     # float32 and float64 specialisations
-            loops = hot_loops({k: v for k, v in funcs.items() if f"__pyx_fuse_{fuse}" in k},
-                              level, kernel)
+        for suffix in ("_f32", "_f64"):
+            loops = hot_loops(funcs, level, kernel + suffix)
             if loops is None:
                 pytest.skip("kernel symbols stripped from the binary")
             wide = [lp for lp in loops if any(f"%{reg}" in x for x in lp)]
-            assert wide, f"{level}:{kernel}[{fuse}] has no {reg} loop"
+            assert wide, f"{level}:{kernel}{suffix} has no {reg} loop"
             if forbidden:
                 assert not any(f"%{forbidden}" in x for lp in loops for x in lp)
             # no libm call in the vector body

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sigfast
-from conftest import PYTHON
+from sigfast._testing import PYTHON
 
 
 OMP = sigfast._openmp.openmp_enabled()

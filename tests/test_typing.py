@@ -61,18 +61,17 @@ def test_stub_exists_and_is_shipped():
     assert os.path.isfile(os.path.join(PKG_DIR, "py.typed"))
 
 
-def test_stub_all_matches_runtime():
+def test_stub_declares_every_public_name():
+    # the stub has no __all__ (every public name in it is exported); the
+    # runtime __all__ is built from the registry
     tree = ast.parse(open(STUB).read())
     names = set()
-    stub_all = None
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             names.add(node.name)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
-        elif isinstance(node, ast.Assign) and node.targets[0].id == "__all__":
-            stub_all = ast.literal_eval(node.value)
-    assert stub_all == sigfast.__all__
+        assert not (isinstance(node, ast.Assign) and node.targets[0].id == "__all__")
     assert set(sigfast.__all__) <= names
     for name in sigfast.__all__:
         assert hasattr(sigfast, name)

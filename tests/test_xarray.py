@@ -6,7 +6,8 @@ import pytest
 xr = pytest.importorskip("xarray")
 
 import sigfast  # noqa: E402
-from registry import ALL, UNARY, sample  # noqa: E402
+from sigfast._registry import NAMES as ALL, UNARY  # noqa: E402
+from sigfast._testing import typical as sample  # noqa: E402
 
 
 def make(values, name="logits"):

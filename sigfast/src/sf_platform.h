@@ -1,15 +1,16 @@
 /*
- * sf_simd.h -- the few things the Cython kernels cannot say portably:
- * bit casts, a fused multiply-add that is only used where the ISA has one,
- * and CPU feature queries for the SIMD loader.
+ * sf_platform.h -- the bottom layer: the few things the Cython kernels
+ * cannot say portably (bit casts, a fused multiply-add that is only used
+ * where the ISA has one, 2**k from bits) and the CPU feature queries of the
+ * SIMD loader.
  *
  * Everything here is static inline and branch-free so that GCC's loop
  * vectorizer can inline it into the kernels' element loops.  Bit casts go
  * through memcpy, which GCC folds into a plain register move (and a vector
  * reinterpretation inside vectorized loops).
  */
-#ifndef SF_SIMD_H
-#define SF_SIMD_H
+#ifndef SF_PLATFORM_H
+#define SF_PLATFORM_H
 
 #include <stdint.h>
 #include <string.h>
@@ -147,4 +148,4 @@ static inline int sf_cpu_has(int level)
 #endif
 }
 
-#endif /* SF_SIMD_H */
+#endif /* SF_PLATFORM_H */

@@ -1,8 +1,8 @@
 """Lazy, blockwise BCE-with-logits for dask arrays.
 
-``sigfast.binary_cross_entropy_with_logits`` (and ``..._grad``) hand dask
-inputs to this module.  Nothing is computed here: the result is a dask
-array whose tasks run the NumPy implementation on one block at a time.
+:mod:`sigfast.losses._logits` hands calls with a dask operand here.
+Nothing is computed: the result is a dask array whose tasks run the fused
+pass (:class:`sigfast.losses._validate.Prepared`) on one block at a time.
 
 * ``reduction="none"``: ``map_blocks`` of the elementwise loss.
 * ``reduction="sum"``/``"mean"`` (no ``axis``): ``map_blocks`` of the fused
@@ -18,26 +18,15 @@ shape that broadcasts (``pos_weight`` of shape ``(C,)`` runs along the last
 axis); they are aligned with the logits' chunks, and size-1 dimensions are
 broadcast inside each block, so no full-size copy of them is built.
 
-dask is imported lazily: importing sigfast never imports dask.
+dask is imported lazily: importing sigfast never imports dask.  This module
+imports nothing from sigfast but :mod:`._validate`.
 """
 import math
 
 import numpy as np
 
-from . import _loss
+from . import _validate as V
 
-__all__ = ["is_dask_array", "binary_cross_entropy_with_logits",
-           "binary_cross_entropy_with_logits_grad"]
-
-
-def is_dask_array(x):
-    """True for a dask collection, tested without importing dask."""
-    return type(x).__module__.startswith("dask")
-
-
-# --------------------------------------------------------------------------
-# argument handling
-# --------------------------------------------------------------------------
 
 def _check_dtype(name, a):
     dt = np.dtype(a.dtype) if hasattr(a, "dtype") else np.asarray(a).dtype
@@ -52,13 +41,10 @@ class _Aligned:
     def __init__(self, logits, targets, weight, pos_weight, label_smoothing, reduction, out):
         import dask.array as da
 
-        _loss._check_reduction(reduction)
+        V.check_reduction(reduction)
         if out is not None:
             raise TypeError("out= is not supported for dask arrays (the result is lazy)")
-        ls = float(label_smoothing)
-        if not 0.0 <= ls <= 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-        self.ls = ls
+        self.ls = V.check_label_smoothing(label_smoothing)
         named = [("logits", logits), ("targets", targets), ("weight", weight),
                  ("pos_weight", pos_weight)]
         dtypes = []
@@ -68,27 +54,27 @@ class _Aligned:
                 arrays[name] = None
                 continue
             dtypes.append(_check_dtype(name, a))
-            arrays[name] = a if is_dask_array(a) else np.asarray(a)
-        # as in sigfast._loss: the logits' and targets' precision, never the weights'
-        self.dtype = _loss._compute_dtype(*[np.empty(0, d) for d in dtypes[:2]])
+            arrays[name] = a if V.is_dask(a) else np.asarray(a)
+        # the logits' and targets' precision, never the weights'
+        self.dtype = V.compute_dtype(*[np.empty(0, d) for d in dtypes[:2]])
         shapes = [(n, a) for n, a in arrays.items() if a is not None]
         for n, a in shapes:
             if any(isinstance(s, float) and math.isnan(s) for s in a.shape):
                 raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
-        self.shape = _loss._broadcast_shape([(n, a) for n, a in shapes])
+        self.shape = V.broadcast_shape([(n, a) for n, a in shapes])
         self.ndim = len(self.shape)
         self.logits_shape = tuple(arrays["logits"].shape)
 
         # the reference chunk grid: the first dask operand of the full shape,
         # else the logits (or the first dask operand) broadcast to it
-        cands = [a for _, a in shapes if is_dask_array(a)]
+        cands = [a for _, a in shapes if V.is_dask(a)]
         full = [a for a in cands if tuple(a.shape) == self.shape]
         ref = full[0] if full else da.broadcast_to(cands[0], self.shape)
         self.chunks = ref.chunks
 
         def align(a):
             # small NumPy scalars and 0-d arrays go to every block as they are
-            if a is None or (not is_dask_array(a) and a.ndim == 0):
+            if a is None or (not V.is_dask(a) and a.ndim == 0):
                 return a
             a = da.asarray(a)
             off = self.ndim - a.ndim
@@ -104,12 +90,12 @@ class _Aligned:
 
     def map(self, func, dtype, chunks=None, **kw):
         """``da.map_blocks`` of ``func(z, y, w, pw, ls=..., **kw)`` over the block grid
-        (the layer is named ``sigfast-<func name>``)."""
+        (the layer is named ``sigfast-bce-<func name>``)."""
         import dask.array as da
 
         args = [self.z, self.y, self.w, self.pw]
-        dask_pos = tuple(i for i, a in enumerate(args) if is_dask_array(a))
-        rest = {i: a for i, a in enumerate(args) if not is_dask_array(a)}
+        dask_pos = tuple(i for i, a in enumerate(args) if V.is_dask(a))
+        rest = {i: a for i, a in enumerate(args) if not V.is_dask(a)}
         return da.map_blocks(_call_block, *[args[i] for i in dask_pos],
                              token="sigfast-bce-" + func.__name__.strip("_").replace("_block", ""),
                              block_func=func, dask_pos=dask_pos, rest=rest, ls=self.ls,
@@ -124,40 +110,31 @@ def _call_block(*blocks, block_func, dask_pos, rest, ls, **kw):
     return block_func(*args, ls=ls, **kw)
 
 
-# Each block runs the NumPy implementation (the fused kernel pass of
-# sigfast._loss); operands with size-1 dimensions broadcast inside it.
+# Each block runs the fused pass; operands with size-1 dimensions broadcast
+# inside it.
 
 def _terms_block(z, y, w, pw, *, ls):
-    _, loss, _ = _loss._Prepared(z, y, w, pw, ls).run(True, False, 1.0)
+    _, loss, _ = V.Prepared(z, y, w, pw, ls).run(True, False, 1.0)
     return loss
 
 
 def _sum_block(z, y, w, pw, *, ls):
-    p = _loss._Prepared(z, y, w, pw, ls)
+    p = V.Prepared(z, y, w, pw, ls)
     total, _, _ = p.run(False, False, 1.0)
     return np.full((1,) * len(p.shape), total, dtype=np.float64)
 
 
 def _grad_block(z, y, w, pw, *, ls, scale):
-    _, _, grad = _loss._Prepared(z, y, w, pw, ls).run(False, True, scale)
+    _, _, grad = V.Prepared(z, y, w, pw, ls).run(False, True, scale)
     return grad
 
 
 # --------------------------------------------------------------------------
-# public entry points (called from sigfast._loss)
+# the lazy twins of sigfast.losses._logits
 # --------------------------------------------------------------------------
 
-def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
-                                     label_smoothing=0.0, reduction="mean", axis=None,
-                                     out=None):
-    """Lazy :func:`sigfast.binary_cross_entropy_with_logits` for dask arrays.
-
-    Returns a dask array: the elementwise losses (``"none"``), a 0-d total
-    or mean, or the reduction along ``axis``.  Values equal the NumPy path's
-    up to the order in which block totals are added.
-    """
-    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
-    ax = _loss._norm_axis(axis, a.ndim)
+def _loss(a, reduction, axis):
+    ax = V.norm_axis(axis, a.ndim)
     if reduction == "none" or ax is not None:
         terms = a.map(_terms_block, a.dtype)
         if reduction == "none":
@@ -174,13 +151,8 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     return total.astype(a.dtype)
 
 
-def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_weight=None,
-                                          label_smoothing=0.0, reduction="mean", axis=None,
-                                          out=None):
-    """Lazy :func:`sigfast.binary_cross_entropy_with_logits_grad` for dask arrays
-    (elementwise per block; broadcast dimensions of the logits are summed)."""
-    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
-    ax = _loss._norm_axis(axis, a.ndim)
+def _grad(a, reduction, axis):
+    ax = V.norm_axis(axis, a.ndim)
     if reduction == "mean" and ax is None:
         grad = a.map(_grad_block, a.dtype, scale=1.0 / a.n if a.n else 1.0)
     else:
@@ -189,13 +161,35 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
             cnt = math.prod(a.shape[i] for i in ax) if ax else 1
             if cnt:
                 grad = grad / np.asarray(cnt, a.dtype)
-    # the autograd rule: sum over the dimensions the logits were broadcast along
-    shape = a.logits_shape
-    if tuple(grad.shape) != shape:
-        extra = grad.ndim - len(shape)
-        g = grad.sum(axis=tuple(range(extra)), dtype=np.float64) if extra else grad
-        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-        if axes:
-            g = g.sum(axis=axes, keepdims=True, dtype=np.float64)
-        grad = g.astype(a.dtype).reshape(shape)
-    return grad
+    return V.sum_to_shape(grad, a.logits_shape, a.dtype)
+
+
+def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
+                                     label_smoothing=0.0, reduction="mean", axis=None,
+                                     out=None):
+    """Lazy :func:`sigfast.binary_cross_entropy_with_logits` for dask arrays.
+
+    Returns a dask array: the elementwise losses (``"none"``), a 0-d total
+    or mean, or the reduction along ``axis``.  Values equal the NumPy path's
+    up to the order in which block totals are added.
+    """
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    return _loss(a, reduction, axis)
+
+
+def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_weight=None,
+                                          label_smoothing=0.0, reduction="mean", axis=None,
+                                          out=None):
+    """Lazy :func:`sigfast.binary_cross_entropy_with_logits_grad` for dask arrays
+    (elementwise per block; broadcast dimensions of the logits are summed)."""
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    return _grad(a, reduction, axis)
+
+
+def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=None,
+                                                   pos_weight=None, label_smoothing=0.0,
+                                                   reduction="mean", axis=None):
+    """Lazy ``(loss, grad)`` for dask arrays: two dask arrays sharing one
+    alignment of the operands."""
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, None)
+    return _loss(a, reduction, axis), _grad(a, reduction, axis)

@@ -1,0 +1,219 @@
+"""What sigfast is compared with: the NumPy expression a user would write,
+and the peer libraries' equivalents (SciPy, PyTorch, JAX), each used only
+when importable.
+
+:data:`COMPARE` has one :class:`Compare` per ufunc of the registry (a test
+checks the two lists agree) plus the mean BCE loss.
+"""
+import os
+
+import numpy as np
+
+from .. import _registry
+
+PEERS = ("scipy", "torch", "jax")
+
+
+def _np_sigmoid(x, out):
+    return np.divide(1, 1 + np.exp(-x), out=out)
+
+
+def _np_sigmoid_grad(x, out):
+    s = 1 / (1 + np.exp(-x))
+    return np.multiply(s, 1 - s, out=out)
+
+
+def _np_silu_grad(x, out):
+    s = 1 / (1 + np.exp(-x))
+    return np.multiply(s, 1 + x * (1 - s), out=out)
+
+
+def _np_log_sigmoid(x, out):
+    np.logaddexp(0, -x, out=out)
+    return np.negative(out, out=out)
+
+
+def _np_bce(z, y, out):
+    return np.add(np.maximum(z, 0) - z * y, np.log1p(np.exp(-np.abs(z))),
+                  out=out)
+
+
+class Compare:
+    """The comparisons of one sigfast function.
+
+    ``numpy(*args, out)`` is the NumPy expression (shown as ``numpy_src``);
+    ``peers``: ``{peer: what}`` understood by :func:`peer_candidate`;
+    ``reduce``: the sigfast callable is a loss (returns a scalar, no ``out=``).
+    """
+
+    def __init__(self, name, numpy_fn, numpy_src, peers=None, reduce=False):
+        self.name = name
+        self.numpy = numpy_fn
+        self.numpy_src = numpy_src
+        self.peers = peers or {}
+        self.reduce = reduce
+
+    @property
+    def nin(self):
+        return 2 if self.reduce else _registry.BY_NAME[self.name].nin
+
+
+COMPARE = {c.name: c for c in [
+    Compare("sigmoid", _np_sigmoid, "1/(1+np.exp(-x))",
+            {"scipy": "expit", "torch": "sigmoid", "jax": "sigmoid"}),
+    Compare("sigmoid_grad", _np_sigmoid_grad, "s=1/(1+np.exp(-x)); s*(1-s)"),
+    Compare("sigmoid_grad_from_output", lambda y, out: np.multiply(y, 1 - y, out=out),
+            "y*(1-y)"),
+    Compare("log_sigmoid", _np_log_sigmoid, "-np.logaddexp(0, -x)",
+            {"scipy": "log_expit", "torch": "log_sigmoid", "jax": "log_sigmoid"}),
+    Compare("softplus", lambda x, out: np.logaddexp(0, x, out=out),
+            "np.logaddexp(0, x)", {"torch": "softplus", "jax": "softplus"}),
+    Compare("logit", lambda p, out: np.log(p / (1 - p), out=out),
+            "np.log(p/(1-p))", {"scipy": "logit", "torch": "logit"}),
+    Compare("silu", lambda x, out: np.divide(x, 1 + np.exp(-x), out=out),
+            "x/(1+np.exp(-x))", {"torch": "silu", "jax": "silu"}),
+    Compare("silu_grad", _np_silu_grad, "s=1/(1+np.exp(-x)); s*(1+x*(1-s))"),
+    Compare("bce_with_logits", _np_bce,
+            "np.maximum(z,0) - z*y + np.log1p(np.exp(-np.abs(z)))",
+            {"torch": "bce_none"}),
+    Compare("bce_with_logits_grad",
+            lambda z, y, out: np.subtract(1 / (1 + np.exp(-z)), y, out=out),
+            "1/(1+np.exp(-z)) - y"),
+    Compare("binary_cross_entropy_with_logits",
+            lambda z, y, out: np.mean(np.maximum(z, 0) - z * y
+                                      + np.log1p(np.exp(-np.abs(z)))),
+            "np.mean(<bce expression>)", {"torch": "bce_mean"}, reduce=True),
+]}
+
+#: The ufuncs, in registry order, and the benchmarked losses.
+UFUNC_NAMES = [n for n in _registry.NAMES if n in COMPARE]
+LOSS_NAMES = [n for n, c in COMPARE.items() if c.reduce]
+
+#: What each peer candidate calls, for tables and docs.
+PEER_SRC = {
+    ("scipy", "expit"): "scipy.special.expit(x, out=y)",
+    ("scipy", "log_expit"): "scipy.special.log_expit(x, out=y)",
+    ("scipy", "logit"): "scipy.special.logit(p, out=y)",
+    ("torch", "sigmoid"): "torch.sigmoid(x, out=y)",
+    ("torch", "log_sigmoid"): "F.logsigmoid(x) (as torch._C._nn.log_sigmoid(x, out=y))",
+    ("torch", "softplus"): "F.softplus(x) (as torch._C._nn.softplus(x, 1, 20, out=y))",
+    ("torch", "logit"): "torch.logit(p, out=y)",
+    ("torch", "silu"): "F.silu(x) (as torch._C._nn.silu(x, out=y))",
+    ("torch", "bce_none"): "F.binary_cross_entropy_with_logits(z, y, reduction='none')",
+    ("torch", "bce_mean"): "F.binary_cross_entropy_with_logits(z, y)",
+    ("jax", "sigmoid"): "jax.jit(jax.nn.sigmoid)",
+    ("jax", "log_sigmoid"): "jax.jit(jax.nn.log_sigmoid)",
+    ("jax", "softplus"): "jax.jit(jax.nn.softplus)",
+    ("jax", "silu"): "jax.jit(jax.nn.silu)",
+}
+
+_PEER_MODULES = {}
+
+
+def load_peer(name):
+    """Import peer ``name`` ('scipy' | 'torch' | 'jax'); None when unavailable.
+
+    JAX is put in 64-bit mode (float64 inputs would silently be computed in
+    float32 otherwise).
+    """
+    if name in _PEER_MODULES:
+        return _PEER_MODULES[name]
+    mod = None
+    try:
+        if name == "scipy":
+            import scipy.special as mod  # noqa: F401
+        elif name == "torch":
+            import torch as mod
+        elif name == "jax":
+            import jax as mod
+            mod.config.update("jax_enable_x64", True)
+        else:
+            raise ValueError(f"unknown peer {name!r}")
+    except ImportError:
+        mod = None
+    _PEER_MODULES[name] = mod
+    return mod
+
+
+def loaded_peer(name):
+    """The peer module if :func:`load_peer` already imported it, else None."""
+    return _PEER_MODULES.get(name)
+
+
+def peer_version(name):
+    mod = load_peer(name)
+    if mod is None:
+        return None
+    if name == "scipy":
+        import scipy
+        return scipy.__version__
+    return mod.__version__
+
+
+def available_peers(wanted=PEERS):
+    """``{peer: version}`` of the importable peers among ``wanted``."""
+    out = {}
+    for p in wanted:
+        v = peer_version(p)
+        if v is not None:
+            out[p] = v
+    return out
+
+
+def jax_config():
+    """A line telling how JAX's CPU backend is configured in this process."""
+    flags = os.environ.get("XLA_FLAGS")
+    return f"XLA_FLAGS={flags!r}" if flags else "default XLA flags (multi-threaded)"
+
+
+def _torch_candidate(torch, what, args, out):
+    F = torch.nn.functional
+    ta = [torch.from_numpy(a) for a in args]
+    to = torch.from_numpy(out) if out is not None else None
+    x = ta[0]
+    if what == "sigmoid":
+        return lambda: torch.sigmoid(x, out=to)
+    if what == "logit":
+        return lambda: torch.logit(x, out=to)
+    if what in ("log_sigmoid", "softplus", "silu"):
+        nn = torch._C._nn
+        try:  # the out= variants behind F.*; fall back to the public call
+            if what == "log_sigmoid":
+                nn.log_sigmoid(x, out=to)
+                return lambda: nn.log_sigmoid(x, out=to)
+            if what == "softplus":
+                nn.softplus(x, 1, 20, out=to)
+                return lambda: nn.softplus(x, 1, 20, out=to)
+            nn.silu(x, out=to)
+            return lambda: nn.silu(x, out=to)
+        except (AttributeError, TypeError, RuntimeError):
+            pub = {"log_sigmoid": F.logsigmoid, "softplus": F.softplus,
+                   "silu": F.silu}[what]
+            return lambda: pub(x)
+    if what == "bce_none":
+        y = ta[1]
+        return lambda: F.binary_cross_entropy_with_logits(x, y, reduction="none")
+    if what == "bce_mean":
+        y = ta[1]
+        return lambda: F.binary_cross_entropy_with_logits(x, y)
+    return None
+
+
+def peer_candidate(peer, func, args, out):
+    """Zero-argument callable running ``peer``'s version of ``func`` on
+    ``args`` (NumPy arrays), writing into ``out`` where the peer has ``out=``;
+    None when the peer lacks the function or is not installed."""
+    what = COMPARE[func].peers.get(peer)
+    mod = load_peer(peer) if what else None
+    if mod is None:
+        return None
+    if peer == "scipy":
+        uf = getattr(mod, what)
+        return lambda: uf(*args, out=out)
+    if peer == "torch":
+        return _torch_candidate(mod, what, args, out)
+    if peer == "jax":
+        fn = mod.jit(getattr(mod.nn, what))
+        ja = [mod.device_put(a) for a in args]
+        return lambda: fn(*ja).block_until_ready()
+    return None

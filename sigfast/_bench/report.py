@@ -1,0 +1,92 @@
+"""Presenting measurements: number formats, the progress line, the
+speed-up table, the throughput plot and the metadata stored beside results."""
+import sys
+import time
+
+import numpy as np
+
+from . import peers as P
+from .runner import Progress, fmt_n, measure_isolated  # noqa: F401 (re-exported)
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "—"
+    return f"{r:.2f}x" if r < 10 else f"{r:.1f}x"
+
+
+def metadata(peers=P.PEERS):
+    """Versions and machine facts to store next to results."""
+    import platform
+
+    import sigfast
+    from .. import _openmp
+    return {
+        "sigfast": sigfast.__version__,
+        "simd_level": sigfast.simd_level,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": _openmp.cpu_count(),
+        "default_threads": sigfast.get_num_threads(),
+        "peers": P.available_peers(peers),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def print_table(records, peers, stream=sys.stdout):
+    """One line per record: sigfast's Gelem/s and its speed-up over NumPy
+    and each peer."""
+    cols = ["numpy"] + [p for p in P.PEERS if p in peers]
+    head = (f"{'function':<26} {'dtype':<8} {'n':>4} {'thr':>3} "
+            f"{'sigfast':>8} " + " ".join(f"{'x' + c:>7}" for c in cols))
+    print(head, file=stream)
+    print("-" * len(head), file=stream)
+    for r in records:
+        ratios = [fmt_ratio(r["speedup"].get(c)) for c in cols]
+        print(f"{r['func']:<26} {r['dtype']:<8} {fmt_n(r['n']):>4} "
+              f"{r['threads']:>3} {r['gelems']['sigfast']:>8.3f} "
+              + " ".join(f"{x:>7}" for x in ratios), file=stream)
+
+
+#: Fixed colour per candidate, so every panel of the plot matches.
+COLORS = {"sigfast": "tab:blue", "numpy": "tab:orange", "scipy": "tab:green",
+          "torch": "tab:red", "jax": "tab:purple"}
+
+
+def plot(path, peers, threads, rounds, stream=sys.stdout, progress=False,
+         malloc="tuned"):
+    """Throughput against size (1e3..1e7, float32) for sigmoid, log_sigmoid
+    and bce_with_logits; returns the records, or None without matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("--plot needs matplotlib, which is not installed "
+              "(pip install matplotlib)", file=sys.stderr)
+        return None
+    sizes = [int(v) for v in np.logspace(3, 7, 9).round()]
+    funcs = ["sigmoid", "log_sigmoid", "bce_with_logits"]
+    recs = measure_isolated(funcs, ["float32"], sizes, [threads],
+                            peers=peers, rounds=rounds, progress=progress,
+                            malloc=malloc)
+    fig, axes = plt.subplots(1, len(funcs), figsize=(5 * len(funcs), 4), sharey=True)
+    for ax, func in zip(axes, funcs):
+        rs = [r for r in recs if r["func"] == func]
+        names = [c for c in rs[0]["gelems"]]
+        for c in names:
+            ax.plot([r["n"] for r in rs], [r["gelems"][c] for r in rs],
+                    marker="o", label=c, color=COLORS.get(c),
+                    lw=2.5 if c == "sigfast" else 1.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{func} (float32, {threads} thread{'s' if threads > 1 else ''})")
+        ax.set_xlabel("array size")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("throughput [Gelem/s]")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot written to {path}", file=stream)
+    return recs

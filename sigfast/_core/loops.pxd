@@ -1,0 +1,166 @@
+# Layer 4: the ufunc inner loops around the contiguous kernels, and the
+# thread plan shared with the fused loss.
+#
+# A ufunc's per-dtype ``data`` pointer holds the contiguous kernel
+# k(x, y, n) of that function and dtype (generated in sigfast/_ufuncs.pyx.tp).
+# One generic loop per arity calls it directly for contiguous data (split
+# across OpenMP threads above PAR_MIN elements) and, for any other strides,
+# gathers blocks of BLOCK elements into stack buffers and calls the *same*
+# kernel, so strided and contiguous results are bit-identical by
+# construction.  Element-wise work on disjoint blocks is bit-identical for
+# any thread count.
+
+from cython.parallel cimport prange
+from numpy cimport npy_intp
+from sigfast._openmp cimport sf_num_threads
+from sigfast._core.platform cimport (
+    FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
+    npy_half, npy_half_to_float, npy_float_to_half)
+
+ctypedef void (*ukern_t)(const char*, char*, Py_ssize_t) noexcept nogil
+ctypedef void (*bkern_t)(const char*, const char*, char*, Py_ssize_t) noexcept nogil
+
+# Contiguous calls shorter than PAR_MIN elements stay on the calling thread:
+# below it the OpenMP fork/join (a few microseconds) costs more than the
+# second core saves.  Each thread then gets at least PAR_MIN // 2 elements.
+cdef enum:
+    PAR_MIN = 32768
+# Strided data is processed in blocks of BLOCK elements through stack
+# buffers (3 * 4 KiB for the binary loop).
+cdef enum:
+    BLOCK = 512
+
+
+cdef inline int plan_threads(Py_ssize_t n) noexcept nogil:
+    cdef int nt
+    if n < PAR_MIN:
+        return 1
+    nt = sf_num_threads()
+    if nt > 1 and n // nt < PAR_MIN // 2:
+        nt = <int>(n // (PAR_MIN // 2))
+    return nt if nt > 1 else 1
+
+
+cdef inline bint partial_overlap(const char* a, const char* y, Py_ssize_t nbytes) noexcept nogil:
+    # NumPy does not copy an input that overlaps the output when a sequential
+    # element loop is safe (e.g. out=a[:-1] for input a[1:]); split across
+    # threads it is not, so such calls stay on one thread.  Exact aliasing
+    # (in place) is safe in any order.
+    return a != y and a < y + nbytes and y < a + nbytes
+
+
+cdef inline void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
+                           Py_ssize_t isz) noexcept nogil:
+    cdef int nt = plan_threads(n)
+    cdef Py_ssize_t chunk, t, start, cnt
+    if nt > 1 and partial_overlap(x, y, n * isz):
+        nt = 1
+    if nt <= 1:
+        kern(x, y, n)
+        return
+    # Equal static chunks, multiples of 64 elements so every chunk but the
+    # last starts on a cache line when the array does.
+    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+        start = t * chunk
+        if start < n:
+            cnt = chunk if n - start > chunk else n - start
+            kern(x + start * isz, y + start * isz, cnt)
+
+
+cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
+                            Py_ssize_t n, Py_ssize_t isz) noexcept nogil:
+    cdef int nt = plan_threads(n)
+    cdef Py_ssize_t chunk, t, start, cnt
+    if nt > 1 and (partial_overlap(a, y, n * isz) or partial_overlap(b, y, n * isz)):
+        nt = 1
+    if nt <= 1:
+        kern(a, b, y, n)
+        return
+    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+        start = t * chunk
+        if start < n:
+            cnt = chunk if n - start > chunk else n - start
+            kern(a + start * isz, b + start * isz, y + start * isz, cnt)
+
+
+cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
+                        Py_ssize_t isz) noexcept nogil:
+    # isz == 2: float16 in, float32 in the buffer (exact widening).
+    cdef Py_ssize_t j
+    if isz == 2:
+        for j in range(m):
+            (<float*>dst)[j] = npy_half_to_float((<const npy_half*>(src + j * step))[0])
+    elif isz == 4:
+        for j in range(m):
+            (<float*>dst)[j] = (<const float*>(src + j * step))[0]
+    else:
+        for j in range(m):
+            (<double*>dst)[j] = (<const double*>(src + j * step))[0]
+
+
+cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m,
+                         Py_ssize_t isz) noexcept nogil:
+    # isz == 2: the float32 result is rounded once to float16.
+    cdef Py_ssize_t j
+    if isz == 2:
+        for j in range(m):
+            (<npy_half*>(dst + j * step))[0] = npy_float_to_half((<const float*>src)[j])
+    elif isz == 4:
+        for j in range(m):
+            (<float*>(dst + j * step))[0] = (<const float*>src)[j]
+    else:
+        for j in range(m):
+            (<double*>(dst + j * step))[0] = (<const double*>src)[j]
+
+
+cdef inline void restore_fpflags(int flags) noexcept nogil:
+    # The kernels evaluate both sides of every select, so intermediate
+    # overflow/invalid flags are normal and meaningless; NumPy would turn them
+    # into RuntimeWarnings.  Put the calling thread's flags back as they were
+    # (flags raised before this loop, e.g. by NumPy's casts, survive).
+    feclearexcept(FE_ALL_EXCEPT)
+    if flags:
+        feraiseexcept(flags)
+
+
+cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                            ukern_t kern, Py_ssize_t isz) noexcept nogil:
+    # isz: 2 (float16, run through the float32 kernel), 4 or 8.
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double bx[BLOCK]
+    cdef double by[BLOCK]
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    if isz != 2 and steps[0] == isz and steps[1] == isz:
+        run_unary(kern, args[0], args[1], n, isz)
+    else:
+        off = 0
+        while off < n:
+            m = BLOCK if n - off > BLOCK else n - off
+            gather(<char*>bx, args[0] + off * steps[0], steps[0], m, isz)
+            kern(<const char*>bx, <char*>by, m)
+            scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
+            off += m
+    restore_fpflags(flags)
+
+
+cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                             bkern_t kern, Py_ssize_t isz) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off, m
+    cdef double ba[BLOCK]
+    cdef double bb[BLOCK]
+    cdef double by[BLOCK]
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
+        run_binary(kern, args[0], args[1], args[2], n, isz)
+    else:
+        off = 0
+        while off < n:
+            m = BLOCK if n - off > BLOCK else n - off
+            gather(<char*>ba, args[0] + off * steps[0], steps[0], m, isz)
+            gather(<char*>bb, args[1] + off * steps[1], steps[1], m, isz)
+            kern(<const char*>ba, <const char*>bb, <char*>by, m)
+            scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
+            off += m
+    restore_fpflags(flags)

@@ -1,0 +1,214 @@
+# cython: freethreading_compatible = True
+"""Fused binary cross-entropy: loss terms, their sum and the gradient in one
+pass, compiled once per SIMD level (``_fused_<level>``).
+
+The loss term is :func:`sigfast._core.bce.bce_term`, the same function as
+the ``bce_with_logits`` ufunc, so ``reduction="none"`` reproduces the ufunc
+bit for bit:
+
+    loss = w * bce_term(z, y', pw),   y' = y (1 - ls) + ls/2,
+
+evaluated in the inputs' precision.  The gradient is
+
+    dloss/dz = w * ((1 - y') sigma(z) - pw y' sigma(-z)),
+
+which for pw = 1 is sigma(z) - y' taken from ``bce_with_logits_grad`` so it
+stays accurate where sigma(z) ~ y'.
+
+Determinism: the n elements are cut into fixed blocks of LBLOCK; each
+block's terms (exactly widened to float64) go to a buffer and are summed
+with 8 interleaved accumulators in a fixed order; the block sums are then
+combined in block order with Neumaier compensation.  The thread count only
+decides which thread computes a block, never how it is summed, so the result
+is bit-identical for every thread count.
+"""
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
+cimport numpy as cnp
+from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME
+from sigfast._core.eft cimport fast_two_sum_err
+from sigfast._core.bce cimport bce_term, bce_grad_term
+from sigfast._core.loops cimport plan_threads
+
+cnp.import_array()
+
+LEVEL = SF_LEVEL_NAME.decode()
+
+cdef enum:
+    LBLOCK = 2048
+
+
+cdef void bce_block(const real* z, const real* y, const real* w,
+                    const real* pw, double ls, Py_ssize_t m,
+                    double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
+    # Loss terms of one block into lbuf (the element values, widened);
+    # gradients into gbuf.  Every operand is a contiguous block here, so the
+    # loop vectorizes.
+    cdef Py_ssize_t i
+    cdef real yy
+    cdef real keep = <real>(1.0 - ls)
+    cdef real half = <real>(0.5 * ls)
+    for i in range(m):
+        yy = y[i] * keep + half
+        lbuf[i] = bce_term(z[i], yy, pw[i]) * w[i]
+    if want_grad:
+        for i in range(m):
+            yy = y[i] * keep + half
+            gbuf[i] = bce_grad_term(z[i], yy, pw[i]) * w[i]
+
+
+cdef void bce_block_plain(const real* z, const real* y, Py_ssize_t m,
+                          double* lbuf) noexcept nogil:
+    # bce_block's terms with w = pw = 1 and no smoothing: the ufunc's values.
+    cdef Py_ssize_t i
+    for i in range(m):
+        lbuf[i] = bce_term(z[i], y[i], <real>1)
+
+
+cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
+    # 8 interleaved accumulators (vectorizes as one SIMD register without any
+    # reassociation), combined in a fixed order.
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
+    cdef Py_ssize_t i = 0
+    while i + 8 <= m:
+        a0 += b[i]
+        a1 += b[i + 1]
+        a2 += b[i + 2]
+        a3 += b[i + 3]
+        a4 += b[i + 4]
+        a5 += b[i + 5]
+        a6 += b[i + 6]
+        a7 += b[i + 7]
+        i += 8
+    while i < m:
+        a0 += b[i]
+        i += 1
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+
+
+cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                        const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                        real* loss_out, real* grad_out, double grad_scale,
+                        double* block_sums, Py_ssize_t b) noexcept nogil:
+    # One block; its buffers live on this call's stack, so threads never share them.
+    cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
+    cdef double lbuf[LBLOCK]
+    cdef double gbuf[LBLOCK]
+    cdef real pwb[LBLOCK]
+    cdef real wb[LBLOCK]
+    cdef const real* wp
+    cdef bint want_grad = grad_out != NULL
+    m = LBLOCK if n - s > LBLOCK else n - s
+    # The plain loss (no weight, pos_weight or smoothing, no gradient) is the
+    # common case: its term loop reads only z and y.
+    if (not want_grad and wstep == 0 and w[0] == 1 and C == 1 and pw[0] == 1
+            and ls == 0.0):
+        bce_block_plain(z + s, y + s, m, lbuf)
+        block_sums[b] = block_sum(lbuf, m)
+        if loss_out != NULL:
+            for i in range(m):
+                loss_out[s + i] = <real>lbuf[i]
+        return
+    # A scalar weight is spread over the block; an array is used in place.
+    if wstep == 0:
+        for i in range(m):
+            wb[i] = w[0]
+        wp = wb
+    else:
+        wp = w + s
+    # pos_weight has period C along the flattened array (the class axis is
+    # the last one): copy whole runs of it so the term loop reads one
+    # contiguous block.
+    if C == 1:
+        for i in range(m):
+            pwb[i] = pw[0]
+    else:
+        j = s % C
+        i = 0
+        while i < m:
+            c = C - j if C - j < m - i else m - i
+            for k in range(c):
+                pwb[i + k] = pw[j + k]
+            i += c
+            j = 0
+    bce_block(z + s, y + s, wp, pwb, ls, m, lbuf, gbuf, want_grad)
+    block_sums[b] = block_sum(lbuf, m)
+    if loss_out != NULL:
+        for i in range(m):
+            loss_out[s + i] = <real>lbuf[i]
+    if want_grad:
+        for i in range(m):
+            grad_out[s + i] = <real>(gbuf[i] * grad_scale)
+
+
+cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+                    const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+                    real* loss_out, real* grad_out, double grad_scale,
+                    double* block_sums, int nt) noexcept nogil:
+    cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
+    if nt <= 1:
+        for b in range(nblocks):
+            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+        return
+    for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
+        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+
+
+cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0, c = 0.0, t
+    cdef Py_ssize_t i
+    for i in range(n):
+        t = s + v[i]
+        if fabs(s) >= fabs(v[i]):
+            c += fast_two_sum_err(s, v[i], t)
+        else:
+            c += fast_two_sum_err(v[i], s, t)
+        s = t
+    # an infinite total (an infinite term, or overflow) makes c NaN: keep s
+    return s + c if fabs(s) <= 1.7976931348623157e308 else s
+
+
+def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
+                   double label_smoothing, cnp.ndarray loss_out, cnp.ndarray grad_out,
+                   double grad_scale):
+    """Internal: one fused pass (see sigfast.losses).
+
+    z, y, w, pw: C-contiguous and aligned, all of one dtype (float32 or
+    float64); z and y of one size n; w of size 1 (a scalar) or n; pw of size
+    C, repeating with period C along the flattened array.
+    loss_out / grad_out: None or contiguous arrays like z.
+    Returns the float64 sum of the loss terms.
+    """
+    cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
+    cdef double total
+    cdef double* sums
+    cdef int nt
+    if n == 0:
+        return 0.0
+    nblocks = (n + LBLOCK - 1) // LBLOCK
+    wstep = 0 if w.size == 1 else 1
+    sums = <double*>malloc(nblocks * sizeof(double))
+    if sums == NULL:
+        raise MemoryError()
+    nt = plan_threads(n)
+    try:
+        if z.dtype.num == cnp.NPY_FLOAT:
+            with nogil:
+                bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
+                                 <const float*>cnp.PyArray_DATA(w), wstep,
+                                 <const float*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                 NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
+                                 NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
+                                 grad_scale, sums, nt)
+        else:
+            with nogil:
+                bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
+                                  <const double*>cnp.PyArray_DATA(w), wstep,
+                                  <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
+                                  NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
+                                  NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
+                                  grad_scale, sums, nt)
+        total = neumaier(sums, nblocks)
+    finally:
+        free(sums)
+    return total

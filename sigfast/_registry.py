@@ -1,0 +1,177 @@
+"""The one list of sigfast's ufuncs.
+
+Every fact about a ufunc that more than one place needs lives here, once:
+its name, arity, aliases, input domain, docstring, special values and the
+facts its tests check (accuracy bounds, the cancellation allowance of
+``bce_with_logits_grad``).  The build generates the ufunc loops and the
+registration calls from this list (``sigfast/_ufuncs.pyx.tp``); the package
+face, the reference twin, the self-check, the benchmarks and the tests
+iterate it, and ``tests/test_registry.py`` checks that they all name the
+same functions.
+
+This module is plain Python and imports nothing (not even NumPy): the build
+loads it by path before anything is compiled.
+
+Adding a function: one :class:`Ufunc` entry here, its formulas (``<name>_f32``
+and ``<name>_f64`` in the family file ``sigfast/_core/<family>.pxd``), its
+reference twin in ``sigfast/_ref.py`` and its stub in ``sigfast/__init__.pyi``
+(docs/design.md, "Adding a function").
+"""
+
+INF = float("inf")
+NAN = float("nan")
+
+#: Appended to every ufunc's docstring.
+DOC_TAIL = """
+float32 and float64 loops compute natively in that precision; float16 is
+computed in float32 and rounded once to float16; integer and bool inputs
+follow NumPy's casting rules (as np.exp).  Supports ``out=``, ``where=``,
+broadcasting and every other ufunc keyword.
+"""
+
+
+class Ufunc:
+    """One ufunc of the sigmoid family.
+
+    name
+        Public name; the formulas are ``<name>_f32`` / ``<name>_f64`` in
+        ``sigfast/_core/<family>.pxd``.
+    nin
+        1 (``x -> y``) or 2 (``(z, y) -> out``).
+    family
+        The formula file the kernels live in.
+    doc
+        Docstring (the common tail :data:`DOC_TAIL` is added).
+    aliases
+        Other public names bound to the same ufunc object.
+    domain
+        ``"real"`` (any float; tests sweep the whole finite range) or
+        ``"unit"`` (a probability in [0, 1]; NaN outside).
+    special
+        ``((args, expected), ...)``: exact results, compared bit for bit (so
+        ``-0.0`` is checked), in every dtype.
+    max_ulp
+        The tested accuracy bound against mpmath, ``{"float32": b, "float64": b}``.
+    cancellation
+        For a result that is a difference ``f(z) - y`` which cancels where
+        ``f(z) ~ y``: ``{dtype: c}``, an absolute error of ``c * |y|``
+        allowed on top of ``max_ulp`` (no wider type exists to absorb it).
+    """
+
+    def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
+                 special=(), max_ulp=None, cancellation=None):
+        self.name = name
+        self.nin = nin
+        self.family = family
+        self.doc = doc
+        self.aliases = tuple(aliases)
+        self.domain = domain
+        self.special = tuple(special)
+        self.max_ulp = dict(max_ulp or {"float32": 1.5, "float64": 1.5})
+        self.cancellation = cancellation
+
+    @property
+    def full_doc(self):
+        return self.doc + DOC_TAIL
+
+    def __repr__(self):
+        return f"Ufunc({self.name!r}, nin={self.nin})"
+
+
+UFUNCS = (
+    Ufunc(
+        "sigmoid", 1, "sigmoid",
+        "Logistic sigmoid, 1 / (1 + exp(-x)).\n\n"
+        "Stable for all x (no overflow), correctly rounded to within about one ulp,\n"
+        "including subnormal results for x < -87.3 (float32) / -708.4 (float64).\n"
+        "sigmoid(-inf) = 0, sigmoid(inf) = 1.\n\n"
+        ">>> sigfast.sigmoid([0.0, 2.0])\narray([0.5       , 0.88079708])\n",
+        aliases=("expit",),
+        special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), 0.0), ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "sigmoid_grad", 1, "sigmoid",
+        "Derivative of the sigmoid from its input: sigma(x) * sigma(-x).\n\n"
+        "Computed as e / (1 + e)**2 with e = exp(-|x|), so it keeps full relative\n"
+        "accuracy for large |x| where sigma*(1-sigma) collapses to 0.\n",
+        special=(((0.0,), 0.25), ((INF,), 0.0), ((-INF,), 0.0), ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "sigmoid_grad_from_output", 1, "sigmoid",
+        "Derivative of the sigmoid from its output y = sigmoid(x): y * (1 - y).\n\n"
+        "The cheap backward pass when y is already stored; rounded once.\n",
+        domain="unit",
+        special=(((0.5,), 0.25), ((0.0,), 0.0), ((1.0,), 0.0), ((-0.0,), -0.0),
+                 ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "log_sigmoid", 1, "log_sigmoid",
+        "Logarithm of the sigmoid, log(1 / (1 + exp(-x))) = -softplus(-x).\n\n"
+        "log_sigmoid(+inf) = -0.0, log_sigmoid(-inf) = -inf.\n",
+        aliases=("log_expit",),
+        special=(((INF,), -0.0), ((-INF,), -INF), ((NAN,), NAN), ((-1000.0,), -1000.0)),
+    ),
+    Ufunc(
+        "softplus", 1, "log_sigmoid",
+        "Softplus, log(1 + exp(x)), stable for all x.\n\n"
+        "softplus(+inf) = inf, softplus(-inf) = 0.\n",
+        special=(((INF,), INF), ((-INF,), 0.0), ((NAN,), NAN), ((1000.0,), 1000.0)),
+    ),
+    Ufunc(
+        "logit", 1, "logit",
+        "Logit, log(p / (1 - p)), the inverse of the sigmoid.\n\n"
+        "logit(0) = -inf, logit(1) = inf, NaN outside [0, 1].\n",
+        domain="unit",
+        special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
+                 ((1.5,), NAN), ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "silu", 1, "silu",
+        "SiLU (swish), x * sigmoid(x).\n",
+        special=(((0.0,), 0.0), ((-0.0,), -0.0), ((INF,), INF), ((-INF,), -0.0),
+                 ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "silu_grad", 1, "silu",
+        "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n",
+        special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), -0.0), ((NAN,), NAN)),
+    ),
+    Ufunc(
+        "bce_with_logits", 2, "bce",
+        "Elementwise binary cross-entropy from logits z and targets y:\n"
+        "-(y log sigma(z) + (1 - y) log sigma(-z)).\n\n"
+        "Computed as relu(z)(1-y) + relu(-z) y + log1p(exp(-|z|)), a sum of\n"
+        "non-negative terms for y in [0, 1]; finite for every finite input and 0\n"
+        "for z = +-inf with the matching target.\n",
+        special=(((INF, 1.0), 0.0), ((-INF, 0.0), 0.0), ((INF, 0.0), INF),
+                 ((-INF, 1.0), INF), ((NAN, 1.0), NAN)),
+        max_ulp={"float32": 4.0, "float64": 4.0},
+    ),
+    Ufunc(
+        "bce_with_logits_grad", 2, "bce",
+        "Gradient of bce_with_logits with respect to z: sigmoid(z) - y.\n",
+        special=(((0.0, 0.0), 0.5), ((0.0, 1.0), -0.5), ((INF, 1.0), 0.0),
+                 ((-INF, 0.0), 0.0), ((INF, 0.0), 1.0), ((-INF, 1.0), -1.0)),
+        # sigma(z) - y cancels where sigma(z) ~ y; float32 evaluates in
+        # float64 and needs no allowance.
+        cancellation={"float64": 2.0 ** -54},
+    ),
+)
+
+#: name -> entry
+BY_NAME = {u.name: u for u in UFUNCS}
+#: public alias -> ufunc name
+ALIASES = {a: u.name for u in UFUNCS for a in u.aliases}
+UNARY = tuple(u.name for u in UFUNCS if u.nin == 1)
+BINARY = tuple(u.name for u in UFUNCS if u.nin == 2)
+NAMES = UNARY + BINARY
+#: formula family -> ufunc names, in registry order
+FAMILIES = {}
+for _u in UFUNCS:
+    FAMILIES.setdefault(_u.family, []).append(_u.name)
+del _u
+
+#: The loss functions of sigfast.losses (not ufuncs).
+LOSSES = ("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
+          "binary_cross_entropy_with_logits_loss_and_grad", "binary_cross_entropy",
+          "sigmoid_focal_loss")

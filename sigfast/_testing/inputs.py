@@ -1,0 +1,124 @@
+"""Input generators, one family, keyed by registry name.
+
+Functions whose registry domain is ``"unit"`` (logit,
+sigmoid_grad_from_output) get probabilities; every other unary function gets
+real numbers; binary functions get (logits, targets).
+"""
+import numpy as np
+
+from .. import _registry
+
+
+def _unit(name):
+    return _registry.BY_NAME[name].domain == "unit"
+
+
+def _binary(name):
+    return _registry.BY_NAME[name].nin == 2
+
+
+def typical(name, dtype, n, seed=0):
+    """Typical-range inputs (a tuple of arrays): standard normal x 6 (or
+    uniform [0, 1) probabilities); targets uniform in [0, 1) with a third
+    rounded to {0, 1}."""
+    rng = np.random.default_rng(seed)
+    if _unit(name):
+        return (rng.uniform(0, 1, n).astype(dtype),)
+    x = (rng.standard_normal(n) * 6).astype(dtype)
+    if _binary(name):
+        y = rng.uniform(0, 1, n).astype(dtype)
+        y[: n // 3] = np.round(y[: n // 3])
+        return x, y
+    return (x,)
+
+
+#: Points where the family's formulas switch, saturate or go subnormal.
+CUTOFFS = (0.0, -0.0, 88, 89, -88, -89, 709, 710, -709, -710, 1e30, -1e30,
+           -87.3, -100, -103.9, -104, -708.4, -740, -745, 17, 37, 40, -1.2785)
+
+
+def whole_range(name, dtype, n, seed=0):
+    """Inputs over the whole finite range of ``dtype`` for a unary function:
+    random magnitudes from the smallest subnormal to the largest finite
+    number of both signs, dense [-120, 120] (float32) / [-760, 760]
+    (float64), [-20, 20], and :data:`CUTOFFS`; for probabilities, [0, 1]
+    with both ends down to the smallest subnormal distance."""
+    rng = np.random.default_rng(seed)
+    fi = np.finfo(dtype)
+    if _unit(name):
+        lo = np.log10(float(fi.smallest_subnormal))
+        near0 = 10.0 ** rng.uniform(lo, 0, n // 3)
+        near1 = 1 - 10.0 ** rng.uniform(np.log10(float(fi.eps)) - 0.3, 0, n // 3)
+        mid = rng.uniform(0, 1, n - 2 * (n // 3))
+        xs = np.concatenate([near0, near1, mid, [0.0, 1.0, 0.5, 0.25, 0.75]])
+        xs = xs.astype(dtype)
+        return xs[(xs >= 0) & (xs <= 1)]
+    big = np.log10(float(fi.max))
+    lo = np.log10(float(fi.smallest_subnormal))
+    mag = 10.0 ** rng.uniform(lo, big, n // 3)
+    wide = mag * rng.choice([-1.0, 1.0], mag.size)
+    lim = 120.0 if np.dtype(dtype) == np.float32 else 760.0
+    mid = rng.uniform(-lim, lim, n // 3)
+    core = rng.uniform(-20, 20, n - 2 * (n // 3))
+    xs = np.concatenate([wide, mid, core, CUTOFFS])
+    with np.errstate(over="ignore"):
+        xs = xs.astype(dtype)
+    return xs[np.isfinite(xs)]
+
+
+def bce_pairs(dtype, n, seed):
+    """(z, y) for the BCE functions: whole-range z, once with targets in
+    {0, 1} and once uniform in [0, 1)."""
+    rng = np.random.default_rng(seed)
+    xs = whole_range("sigmoid", dtype, n, seed)
+    y01 = rng.integers(0, 2, xs.size).astype(dtype)
+    yu = rng.uniform(0, 1, xs.size).astype(dtype)
+    return np.concatenate([xs, xs]), np.concatenate([y01, yu])
+
+
+def check_points(name, dtype, seed=12345):
+    """A few hundred finite points for the self-check: random, a dense grid
+    to the saturation limits, [-20, 20], and the tiniest normals; for
+    probabilities, both ends and the neighbourhood of 1/2."""
+    dt = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    if _unit(name):
+        tiny = np.finfo(dt).tiny
+        p = np.concatenate([
+            rng.random(150),
+            np.logspace(np.log10(tiny), -1, 60),
+            1 - np.logspace(-15 if dt == np.float64 else -7, -1, 40),
+            0.5 + np.linspace(-1e-3, 1e-3, 41),
+            [0.0, 0.5, 1.0],
+        ]).astype(dt)
+        return (p,)
+    lim = 105.0 if dt == np.float32 else 750.0
+    x = np.concatenate([
+        rng.standard_normal(200) * 8,
+        np.linspace(-lim, lim, 121),
+        np.linspace(-20, 20, 81),
+        [0.0, -0.0, np.finfo(dt).tiny, -np.finfo(dt).tiny, 1e-30, -1e-30],
+    ]).astype(dt)
+    if _binary(name):
+        y = (rng.random(x.size) < 0.5).astype(dt)
+        y[::7] = rng.random(y[::7].size)   # some soft targets too
+        return (x, y)
+    return (x,)
+
+
+#: Seed of the benchmark inputs.
+BENCH_SEED = 20240531
+
+
+def bench_inputs(name, dtype, n, seed=BENCH_SEED):
+    """Benchmark inputs: logits standard normal x 4; probabilities uniform in
+    (0.001, 0.999); targets 0 or 1 with probability 1/2.  ``name`` may also
+    be a loss from the registry (logits and targets)."""
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    if name in _registry.BY_NAME and _unit(name):
+        return ((rng.random(n) * 0.998 + 0.001).astype(dtype),)
+    z = (rng.standard_normal(n) * 4).astype(dtype)
+    if name in _registry.LOSSES or _binary(name):
+        return (z, (rng.random(n) < 0.5).astype(dtype))
+    return (z,)

@@ -1,0 +1,134 @@
+"""Binary cross-entropy from logits: the loss, its gradient, both at once.
+
+All work happens in one compiled pass (``_fused_<level>.bce_fused_pass``)
+that computes the loss terms, their float64 block sums and, if asked, the
+gradient, with no temporary of the input's size when the inputs are
+contiguous and ``weight``/``pos_weight`` are scalars, full-size arrays or a
+per-class vector.  Other layouts are first made contiguous (broadcast
+copies).  Sums are bit-identical for every thread count.
+
+Dask inputs go to :mod:`sigfast.losses._dask` (lazy, blockwise), through
+the one switch :func:`_dask_switch`.
+"""
+import functools
+import math
+
+import numpy as np
+
+from ._validate import Prepared, any_dask, check_reduction, finish, norm_axis
+
+
+def _dask_switch(func):
+    """Route a call with any dask operand to the same-named lazy function of
+    :mod:`sigfast.losses._dask` (imported only then)."""
+    @functools.wraps(func)
+    def wrapper(logits, targets, **kw):
+        if any_dask(logits, targets, kw.get("weight"), kw.get("pos_weight")):
+            from . import _dask
+            return getattr(_dask, func.__name__)(logits, targets, **kw)
+        return func(logits, targets, **kw)
+    return wrapper
+
+
+def _reduce(p, reduction, axis, want_grad):
+    """Common driver: returns (loss, grad_in_broadcast_shape_or_None)."""
+    ax = norm_axis(axis, len(p.shape))
+    if reduction == "none" or ax is not None:
+        total, loss, grad = p.run(True, want_grad, 1.0)
+        if reduction == "none":
+            return loss, grad
+        cnt = math.prod(p.shape[a] for a in ax) if ax else 1
+        # Deterministic per-axis float64 sums (NumPy's pairwise summation has a
+        # fixed order for a given layout).
+        red = loss.sum(axis=ax, dtype=np.float64)
+        if reduction == "mean":
+            red = red / cnt if cnt else red * np.nan
+            if grad is not None and cnt:
+                grad = grad / np.asarray(cnt, p.dtype)
+        return red.astype(p.dtype), grad
+    scale = 1.0 / p.n if (reduction == "mean" and p.n) else 1.0
+    total, _, grad = p.run(False, want_grad, scale)
+    if reduction == "mean":
+        value = total / p.n if p.n else float("nan")
+    else:
+        value = total
+    return p.dtype.type(value), grad
+
+
+@_dask_switch
+def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
+                                     label_smoothing=0.0, reduction="mean", axis=None,
+                                     out=None):
+    """Binary cross-entropy from logits, fused and numerically stable.
+
+    ``loss = -w [pw y log sigmoid(z) + (1 - y) log sigmoid(-z)]``, computed as
+    ``w [(1 - y) relu(z) + pw y relu(-z) + ((1 - y) + pw y) log1p(exp(-|z|))]``
+    (non-negative terms, no ``exp`` of a large argument), the same values as
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.  Without
+    weights or smoothing, ``reduction="none"`` equals the
+    :data:`sigfast.bce_with_logits` ufunc bit for bit.
+
+    Parameters
+    ----------
+    logits, targets : array_like
+        Broadcastable arrays; targets are usually in [0, 1].
+    weight : array_like, optional
+        Per-element weight, broadcast against the inputs.
+    pos_weight : array_like, optional
+        Weight of the positive term, broadcast along the last (class) axis as
+        in PyTorch: shape ``(C,)`` for a ``(batch, C)`` multi-label problem.
+    label_smoothing : float in [0, 1]
+        Targets become ``y (1 - a) + a / 2``.
+    reduction : {"mean", "sum", "none"}
+    axis : int or tuple of ints, optional
+        Reduce only along these axes ("mean"/"sum"); e.g. ``axis=-1`` gives a
+        per-sample loss for a ``(batch, labels)`` array.
+    out : ndarray, optional
+        Where to put the result (shape of the result; written only on success).
+
+    Returns
+    -------
+    ndarray or scalar of the inputs' floating dtype (float32 or float64).
+    Terms are computed in that precision and summed in float64.
+
+    Notes
+    -----
+    Finite for every finite input; 0 at ``z = +inf, y = 1`` and
+    ``z = -inf, y = 0``.  Sums use fixed-size blocks combined in a fixed
+    order, so the result does not depend on the number of threads.  Dask
+    inputs give a lazy dask result with the same value.
+    """
+    check_reduction(reduction)
+    p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
+    loss, _ = _reduce(p, reduction, axis, want_grad=False)
+    return finish(loss, out)
+
+
+@_dask_switch
+def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_weight=None,
+                                          label_smoothing=0.0, reduction="mean", axis=None,
+                                          out=None):
+    """Gradient of :func:`binary_cross_entropy_with_logits` with respect to the logits.
+
+    Same options; the result has the shape of ``logits`` (broadcast dimensions
+    are summed, as autograd does).  For ``reduction="mean"`` it is scaled by
+    1/N (N = number of loss elements, or of reduced elements with ``axis``);
+    with ``axis`` it is the gradient of the sum of the per-axis results.
+    Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
+    ``w (sigmoid(z) - y')`` without ``pos_weight``.
+    """
+    check_reduction(reduction)
+    p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
+    _, grad = _reduce(p, reduction, axis, want_grad=True)
+    return finish(p.reduce_grad_to_logits(grad), out)
+
+
+@_dask_switch
+def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=None,
+                                                   pos_weight=None, label_smoothing=0.0,
+                                                   reduction="mean", axis=None):
+    """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass."""
+    check_reduction(reduction)
+    p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
+    loss, grad = _reduce(p, reduction, axis, want_grad=True)
+    return loss, p.reduce_grad_to_logits(grad)

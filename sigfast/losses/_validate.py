@@ -1,0 +1,167 @@
+"""Argument checking, broadcasting and the call into the fused kernel.
+
+The bottom of the loss layer: :mod:`sigfast.losses._logits`,
+:mod:`sigfast.losses._probs` and the dask path :mod:`sigfast.losses._dask`
+all build on this module, which reaches the compiled kernel through
+:func:`sigfast._dispatch.active` (never through the package face).
+"""
+import math
+import operator
+
+import numpy as np
+
+from .. import _dispatch
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def as_real(name, a):
+    """Array of a real floating or integer/bool dtype; TypeError otherwise."""
+    arr = np.asarray(a)
+    k = arr.dtype.kind
+    if k not in "fiub":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def compute_dtype(*arrays):
+    """float32 or float64: the floating precision of the given arrays."""
+    dt = np.result_type(*[a.dtype for a in arrays if a is not None], np.float16)
+    if dt.kind != "f":
+        return np.dtype(np.float64)
+    return np.dtype(np.float64) if dt.itemsize > 4 else np.dtype(np.float32)
+
+
+def is_dask(a):
+    """True for a dask collection (tested without importing dask)."""
+    return type(a).__module__.startswith("dask")
+
+
+def any_dask(*arrays):
+    return any(is_dask(a) for a in arrays)
+
+
+def check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def check_label_smoothing(label_smoothing):
+    ls = float(label_smoothing)
+    if not 0.0 <= ls <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return ls
+
+
+def broadcast_shape(named):
+    """np.broadcast_shapes of the (name, array) pairs, naming them on failure."""
+    shapes = [(n, a.shape) for n, a in named if a is not None]
+    try:
+        return np.broadcast_shapes(*[s for _, s in shapes])
+    except ValueError:
+        desc = " and ".join(f"{n} shape {s}" for n, s in shapes)
+        raise ValueError(f"shapes do not broadcast: {desc}") from None
+
+
+def norm_axis(axis, ndim):
+    """``axis`` as a sorted tuple of non-negative ints (None stays None)."""
+    if axis is None:
+        return None
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    out = []
+    for a in axes:
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError("repeated axis")
+    return tuple(sorted(out))
+
+
+def sum_to_shape(grad, shape, dtype):
+    """Sum a broadcast-shape gradient back to ``shape`` (the autograd rule),
+    in float64, rounded to ``dtype``.  Works on NumPy and dask arrays."""
+    if tuple(grad.shape) == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    g = grad.sum(axis=tuple(range(extra)), dtype=np.float64) if extra else grad
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True, dtype=np.float64)
+    return g.astype(dtype).reshape(shape)
+
+
+class Prepared:
+    """Inputs of one BCE-with-logits call made ready for the fused kernel:
+    z, y (full broadcast shape, C-contiguous, aligned), w (one value or the
+    full shape) and pw (one value or one per class along the last axis), all
+    of the loss dtype."""
+
+    def __init__(self, logits, targets, weight, pos_weight, label_smoothing):
+        z = as_real("logits", logits)
+        y = as_real("targets", targets)
+        w = None if weight is None else as_real("weight", weight)
+        pw = None if pos_weight is None else as_real("pos_weight", pos_weight)
+        self.ls = check_label_smoothing(label_smoothing)
+        # The loss has the inputs' precision (as in PyTorch): weights never
+        # upcast it, so a Python float or float64 weight on float32 logits
+        # still gives a float32 loss.
+        self.dtype = dt = compute_dtype(z, y)
+        self.shape = broadcast_shape([("logits", z), ("targets", y), ("weight", w),
+                                      ("pos_weight", pw)])
+        self.logits_shape = z.shape
+        self.n = math.prod(self.shape)
+
+        def full(a):
+            a = np.asarray(a, dtype=dt)
+            if a.shape != self.shape:
+                a = np.broadcast_to(a, self.shape)
+            # C-contiguous *and* aligned: the fused kernel reads raw pointers
+            return np.require(a, dt, ["C", "A"])
+
+        self.z = full(z)
+        self.y = full(y)
+        if w is None:
+            self.w = np.ones(1, dt)
+        elif w.size == 1:
+            self.w = np.array(w, dtype=dt).reshape(1)
+        else:
+            self.w = full(w).reshape(-1)
+        # pos_weight: a scalar, a vector along the last (class) axis, or any
+        # other broadcastable shape (expanded to full size).
+        if pw is None:
+            self.pw = np.ones(1, dt)
+        elif pw.size == 1:
+            self.pw = np.array(pw, dt).reshape(1)
+        elif self.shape and pw.size == self.shape[-1] and pw.shape[-1:] == self.shape[-1:]:
+            # one value per class: shape (..., 1, C) with every leading axis 1
+            self.pw = np.require(pw, dt, ["C", "A"]).reshape(-1)
+        else:
+            self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
+                                                           self.shape)).reshape(-1)
+
+    def run(self, want_loss, want_grad, grad_scale):
+        """One fused pass: (float64 total, loss array or None, grad array or None)."""
+        loss = np.empty(self.shape, self.dtype) if want_loss else None
+        grad = np.empty(self.shape, self.dtype) if want_grad else None
+        total = _dispatch.active().fused.bce_fused_pass(
+            self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale))
+        return total, loss, grad
+
+    def reduce_grad_to_logits(self, grad):
+        return sum_to_shape(grad, self.logits_shape, self.dtype)
+
+
+def finish(value, out):
+    """Write ``value`` into ``out`` (when given) after checking it fits."""
+    if out is None:
+        return value
+    if not isinstance(out, np.ndarray):
+        raise TypeError("out must be a numpy array")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if out.shape != np.shape(value):
+        raise ValueError(f"out has shape {out.shape}, the result has shape {np.shape(value)}")
+    np.copyto(out, value, casting="same_kind")
+    return out
