@@ -145,6 +145,39 @@ cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* s
     restore_fpflags(flags)
 
 
+cdef inline bint span_overlap(const char* p, npy_intp step, const char* y, npy_intp ystep,
+                              Py_ssize_t n, Py_ssize_t isz) noexcept nogil:
+    # Whether the n elements at p (step) and at y (ystep) share a byte, other
+    # than as the very same distinct elements (p == y, one step of at least
+    # an element: element i is read and then written in place, safe in any
+    # order).  A step of 0 is reduce's accumulator: one element for all i.
+    cdef const char* plo
+    cdef const char* ylo
+    if n <= 1 or (p == y and step == ystep and (step >= isz or step <= -isz)):
+        return False
+    plo = p if step >= 0 else p + (n - 1) * step
+    ylo = y if ystep >= 0 else y + (n - 1) * ystep
+    return (plo < ylo + (n - 1) * (ystep if ystep >= 0 else -ystep) + isz
+            and ylo < plo + (n - 1) * (step if step >= 0 else -step) + isz)
+
+
+cdef inline void binary_sequential(char** args, const npy_intp* steps, Py_ssize_t n,
+                                   bkern_t kern, Py_ssize_t isz) noexcept nogil:
+    # One element at a time, each result stored before the next element is
+    # read: the semantics NumPy's reduce/accumulate rely on when they alias
+    # the output with input 0 (the accumulator).  The same kernel with m = 1,
+    # so every value is bit-identical to the block path's.
+    cdef double ba[1]
+    cdef double bb[1]
+    cdef double by[1]
+    cdef Py_ssize_t i
+    for i in range(n):
+        gather(<char*>ba, args[0] + i * steps[0], steps[0], 1, isz)
+        gather(<char*>bb, args[1] + i * steps[1], steps[1], 1, isz)
+        kern(<const char*>ba, <const char*>bb, <char*>by, 1)
+        scatter(args[2] + i * steps[2], steps[2], <const char*>by, 1, isz)
+
+
 cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
                              bkern_t kern, Py_ssize_t isz) noexcept nogil:
     cdef Py_ssize_t n = dims[0], off, m
@@ -152,7 +185,13 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
     cdef double bb[BLOCK]
     cdef double by[BLOCK]
     cdef int flags = fetestexcept(FE_ALL_EXCEPT)
-    if isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
+    # An input overlapping the output other than exactly (reduce, accumulate,
+    # reduceat; out= a shifted view NumPy did not copy): blocks and threads
+    # would read values before the loop has written them.
+    if (span_overlap(args[0], steps[0], args[2], steps[2], n, isz)
+            or span_overlap(args[1], steps[1], args[2], steps[2], n, isz)):
+        binary_sequential(args, steps, n, kern, isz)
+    elif isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
         run_binary(kern, args[0], args[1], args[2], n, isz)
     else:
         off = 0
