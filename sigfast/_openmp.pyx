@@ -1,28 +1,40 @@
 # cython: freethreading_compatible = True
 """Thread-count state for the sigfast kernels.
 
-Rules (the same spirit as scikit-learn's ``_openmp_helpers``):
+One rule for every source of a thread count (the spirit of scikit-learn's
+``_openmp_helpers``):
 
-* ``set_num_threads(n)`` wins over everything; ``n <= 0`` means
-  ``cpu_count + 1 + n`` (so ``-1`` is every core); ``None`` drops back to
-  the default.
-* Otherwise ``SIGFAST_NUM_THREADS`` (read at import) is used.
-* Otherwise OpenMP's own current limit, ``omp_get_max_threads()``, read at
-  every call, so ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits``
-  are honoured.
+* The *available CPUs* are the CPUs this process may run on: its affinity
+  mask (``os.sched_getaffinity``), capped by a cgroup CPU quota
+  (``/sys/fs/cgroup/cpu.max``, or cgroup v1's ``cpu.cfs_quota_us``), which
+  ``os.cpu_count()`` and ``omp_get_num_procs()`` ignore.
+* A count ``n >= 1`` means n threads; ``-1`` means the available CPUs and
+  ``-k`` that number minus ``k - 1`` (at least 1), as in joblib; ``0`` and
+  non-integers are errors.  A count above :func:`max_threads` (4 x the
+  available CPUs) is clamped there with a RuntimeWarning.
+* ``set_num_threads(n)`` wins over everything; ``None`` goes back to the
+  default.
+* Otherwise ``SIGFAST_NUM_THREADS``, then ``OMP_NUM_THREADS``, both read at
+  import under the same rule (a bad value warns and is ignored: importing
+  never fails because of an environment variable).
+* Otherwise the available CPUs.
+* OpenMP's own limit changed after import (``omp_set_num_threads``, which
+  ``threadpoolctl.threadpool_limits`` calls) is followed while
+  ``omp_get_max_threads()`` differs from its value at import (clamped).
+  That limit is an OpenMP per-thread setting: it reaches only the sigfast
+  calls made from the thread that changed it.
 * In a child process created by ``fork()`` the kernels run serially until
   ``set_num_threads`` is called in the child: libgomp's thread pool does not
   survive ``fork`` and a parallel region in the child can hang.
 
-The state is a few C ints written only by set/reset calls, read and written
-with relaxed atomics: readers see either the old or the new value, which is
-all a thread count needs, with no data race on free-threaded builds.
+The state is a few C ints written at import and by set/reset calls, read and
+written with relaxed atomics: readers see either the old or the new value,
+which is all a thread count needs, with no data race on free-threaded builds.
 """
 import os
 
 cdef extern from "sf_omp.h":
     int sf_omp_max_threads() noexcept nogil
-    int sf_omp_num_procs() noexcept nogil
 
 cdef extern from "sf_platform.h":
     int SF_OPENMP
@@ -34,8 +46,11 @@ cdef extern from "sf_omp.h" nogil:
     void sf_store_int(int* p, int v)
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
-cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set
+cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set (or ignored)
 cdef int _forked = 0            # 1: we are in a fork() child
+cdef int _max_threads = 1       # the clamp: 4 x the available CPUs
+cdef int _omp_initial = 0       # omp_get_max_threads() at import
+cdef int _omp_default = 1       # the count used while OpenMP's limit is unchanged
 
 
 cdef void _after_fork_child() noexcept nogil:
@@ -47,7 +62,7 @@ sf_register_atfork_child(_after_fork_child)
 
 
 cdef int sf_num_threads() noexcept nogil:
-    cdef int n, user = sf_load_int(&_user_threads)
+    cdef int n, cap, user = sf_load_int(&_user_threads)
     if not SF_OPENMP:
         return 1            # a serial build runs every kernel on the caller's thread
     if sf_load_int(&_forked):
@@ -58,32 +73,146 @@ cdef int sf_num_threads() noexcept nogil:
     if n > 0:
         return n
     n = sf_omp_max_threads()
-    return n if n > 0 else 1
+    if n == sf_load_int(&_omp_initial):
+        return sf_load_int(&_omp_default)
+    cap = sf_load_int(&_max_threads)
+    return 1 if n < 1 else (n if n <= cap else cap)
 
 
-def _parse_count(value):
-    n = int(value)
-    if n <= 0:
-        n = max(1, (os.cpu_count() or 1) + 1 + n)
+# ---------------------------------------------------------------------------
+# The CPUs available to this process
+# ---------------------------------------------------------------------------
+
+def _words(path):
+    try:
+        with open(path) as f:
+            return f.read().split()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _cgroup_cpus(root="/sys/fs/cgroup"):
+    """The CPUs a cgroup CPU quota allows, rounded up; None without a quota.
+
+    The quota is ``quota / period`` CPU-seconds per second: cgroup v2's
+    ``cpu.max`` holds "quota period" ("max period": none); cgroup v1 has
+    ``cpu/cpu.cfs_quota_us`` (-1: none) and ``cpu/cpu.cfs_period_us``.
+    These are the files and the rounding loky (joblib) uses.
+    """
+    v2 = _words(os.path.join(root, "cpu.max"))
+    if v2 is not None:
+        pair = v2[:2]
+    else:
+        pair = ((_words(os.path.join(root, "cpu", "cpu.cfs_quota_us")) or [])[:1]
+                + (_words(os.path.join(root, "cpu", "cpu.cfs_period_us")) or [])[:1])
+    # (the module is compiled without bounds checks: test lengths, never
+    # rely on IndexError)
+    if len(pair) < 2:
+        return None
+    try:
+        quota, period = int(pair[0]), int(pair[1])
+    except ValueError:
+        return None
+    if quota <= 0 or period <= 0:
+        return None
+    return max(1, (quota + period - 1) // period)
+
+
+def _affinity_cpus():
+    count = getattr(os, "process_cpu_count", None)      # Python 3.13+: affinity aware
+    if count is not None:
+        return count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _available_cpus():
+    n = _affinity_cpus()
+    quota = _cgroup_cpus()
+    return n if quota is None else max(1, min(n, quota))
+
+
+# Measured once, at import: every kernel call reads the result.
+_AVAILABLE = _available_cpus()
+# Why 4x: an element-wise kernel never gains from more threads than CPUs (a
+# 1e8-element sigmoid asked for 10**9 threads started 6103 OS threads and
+# ran 45x slower), but a few times more is a legitimate way to check that
+# results do not depend on the thread count on a small machine.  The clamp
+# also keeps every count far below INT_MAX, so no request overflows the C int.
+_MAX = 4 * _AVAILABLE
+
+
+def cpu_count():
+    """The CPUs available to this process (affinity and cgroup quota aware):
+    what ``-1`` and the default thread count mean."""
+    return _AVAILABLE
+
+
+def max_threads():
+    """The largest thread count sigfast uses: 4 x :func:`cpu_count`."""
+    return _MAX
+
+
+def _resolve(n, what, stacklevel):
+    """The thread count the int ``n`` asks for under the rule (``what`` names
+    the request in messages)."""
+    if n == 0:
+        raise ValueError(f"{what}: 0 is not a thread count (-1: every available CPU; "
+                         "None: the default)")
+    if n < 0:
+        n = max(1, _AVAILABLE + 1 + n)
+    if n > _MAX:
+        import warnings
+        warnings.warn(f"{what}: more than 4 x the {_AVAILABLE} CPUs available to this "
+                      f"process; using {_MAX} threads", RuntimeWarning, stacklevel=stacklevel)
+        n = _MAX
     return n
 
 
-def _read_env():
-    raw = os.environ.get("SIGFAST_NUM_THREADS", "").strip()
-    if not raw:
-        sf_store_int(&_env_threads, 0)
-        return
+def _read_env(var):
+    """The count the environment variable ``var`` asks for; 0 when it is unset
+    or ignored (with a warning).  OMP_NUM_THREADS may be a list, one count
+    per nesting level: the first applies."""
+    raw = os.environ.get(var, "")
+    text = raw.split(",")[0].strip() if var == "OMP_NUM_THREADS" else raw.strip()
+    if not text:
+        return 0
+    import warnings
     try:
-        sf_store_int(&_env_threads, _parse_count(raw))
+        n = int(text, 10)
     except ValueError:
+        warnings.warn(f"ignoring {var}={raw!r}: not an integer", RuntimeWarning)
+        return 0
+    try:
+        return _resolve(n, f"{var}={raw!r}", 1)
+    except ValueError as e:
+        warnings.warn(f"ignoring {e}", RuntimeWarning)
+        return 0
+
+
+def _configure():
+    sf_store_int(&_max_threads, _MAX)
+    sf_store_int(&_omp_initial, sf_omp_max_threads())
+    sf_store_int(&_omp_default, _AVAILABLE)
+    # Importing never fails because of the environment: whatever goes wrong
+    # here leaves the defaults in place, with a warning.
+    try:
+        sf_store_int(&_env_threads, _read_env("SIGFAST_NUM_THREADS"))
+        omp = _read_env("OMP_NUM_THREADS")
+        if omp > 0:
+            sf_store_int(&_omp_default, omp)
+    except Exception as e:      # pragma: no cover - defensive
         import warnings
-        warnings.warn(f"ignoring SIGFAST_NUM_THREADS={raw!r}: not an integer",
-                      RuntimeWarning, stacklevel=2)
-        sf_store_int(&_env_threads, 0)
+        warnings.warn(f"sigfast ignores its thread settings: {e!r}", RuntimeWarning)
 
 
-_read_env()
+_configure()
 
+
+# ---------------------------------------------------------------------------
+# Public API (re-exported by sigfast._threads)
+# ---------------------------------------------------------------------------
 
 def get_num_threads():
     """Number of threads the next sigfast call will use (>= 1; always 1 in a
@@ -97,17 +226,33 @@ def set_num_threads(n):
     Parameters
     ----------
     n : int or None
-        ``n >= 1``: use exactly ``n`` threads.  ``n <= 0``: use
-        ``os.cpu_count() + 1 + n`` (``-1`` is all cores).  ``None``: go back
-        to the default (``SIGFAST_NUM_THREADS``, else OpenMP's limit).
+        ``n >= 1``: use ``n`` threads (at most :func:`max_threads`, 4 x the
+        available CPUs; more is clamped there with a RuntimeWarning).
+        ``-1``: every CPU available to this process (affinity and cgroup
+        quota aware); ``-k``: that number minus ``k - 1``, at least 1.
+        ``None``: go back to the default (``SIGFAST_NUM_THREADS``, else
+        ``OMP_NUM_THREADS``, else the available CPUs).
+
+    Raises
+    ------
+    ValueError
+        For 0 and for anything that is not an integer (bool, float and str
+        included).
     """
+    return _set_num_threads(n, 1)
+
+
+def _set_num_threads(n, stacklevel):
+    # stacklevel counts Python frames only: this compiled module adds none
     prev = sf_num_threads()
     if n is None:
         sf_store_int(&_user_threads, 0)
         return prev
-    if isinstance(n, bool) or not isinstance(n, (int,)) and not hasattr(n, "__index__"):
-        raise TypeError(f"n must be an int or None, got {type(n).__name__}")
-    sf_store_int(&_user_threads, _parse_count(n.__index__()))
+    if isinstance(n, bool) or not hasattr(type(n), "__index__"):
+        raise ValueError(f"set_num_threads({n!r}): the thread count must be an integer "
+                         f"or None, not {type(n).__name__}")
+    sf_store_int(&_user_threads, _resolve(n.__index__(), f"set_num_threads({n!r})",
+                                          stacklevel))
     return prev
 
 
@@ -120,10 +265,6 @@ def cpu_supports(level):
     """Whether this CPU (and OS) can run a SIMD level: 'baseline', 'avx2', 'avx512'."""
     idx = {"baseline": 0, "avx2": 1, "avx512": 2}[level]
     return bool(sf_cpu_has(idx))
-
-
-def cpu_count():
-    return sf_omp_num_procs() if SF_OPENMP else (os.cpu_count() or 1)
 
 
 def _user_setting():

@@ -1,7 +1,7 @@
 """Thread-count helpers built on the C-level state in ``_openmp``."""
 from contextlib import contextmanager
 
-from ._openmp import get_num_threads, set_num_threads, _user_setting
+from ._openmp import get_num_threads, set_num_threads, _set_num_threads, _user_setting
 
 __all__ = ["get_num_threads", "set_num_threads", "num_threads"]
 
@@ -16,7 +16,9 @@ def num_threads(n):
     The previous setting (including "not set") is restored on exit.
     """
     before = _user_setting()
-    set_num_threads(n)
+    # a warning (a clamped count) names the caller's `with` line: 3 frames up
+    # through this generator and contextlib
+    _set_num_threads(n, 3)
     try:
         yield
     finally:
