@@ -66,13 +66,15 @@ def show_config(file=None):
     from . import _build_info, _openmp
 
     omp = "yes" if _openmp.openmp_enabled() else "no (kernels run serially)"
+    why = ("; serial: forked after OpenMP threads ran, see docs/ecosystem.md"
+           if _openmp.fork_serial() else "")
     lines = [
         f"sigfast {__version__}",
         f"  python      : {sys.version.split()[0]} ({platform.machine()})",
         f"  numpy       : {numpy.__version__}",
         f"  compiler    : {_build_info.compiler}",
         f"  OpenMP      : {omp}",
-        f"  threads     : {get_num_threads()} (of {_openmp.cpu_count()} CPUs)",
+        f"  threads     : {get_num_threads()} (of {_openmp.cpu_count()} CPUs{why})",
         f"  SIMD compiled: {', '.join(_build_info.simd_levels)}",
         f"  SIMD runnable: {', '.join(_dispatch.runnable_levels())}",
         f"  SIMD active : {simd_level} ({_active.reason})",

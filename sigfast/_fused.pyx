@@ -29,6 +29,7 @@ from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME
 from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.bce cimport bce_term, bce_grad_term
 from sigfast._core.loops cimport plan_threads
+from sigfast._openmp cimport sf_parallel_started
 
 cnp.import_array()
 
@@ -150,6 +151,7 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
         for b in range(nblocks):
             bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
         return
+    sf_parallel_started()
     for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
         bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
 

@@ -23,9 +23,13 @@ One rule for every source of a thread count (the spirit of scikit-learn's
   ``omp_get_max_threads()`` differs from its value at import (clamped).
   That limit is an OpenMP per-thread setting: it reaches only the sigfast
   calls made from the thread that changed it.
-* In a child process created by ``fork()`` the kernels run serially until
-  ``set_num_threads`` is called in the child: libgomp's thread pool does not
-  survive ``fork`` and a parallel region in the child can hang.
+* fork: libgomp's thread pool does not survive ``fork()``, and a parallel
+  region in a child forked after the pool's threads existed never returns.
+  So a process records that one of sigfast's parallel regions ran in it;
+  the record is inherited, and a process forked from one that holds it
+  (child, grandchild, ...) runs every kernel serially whatever
+  ``set_num_threads`` asks, with one RuntimeWarning.  A child of a process
+  that never ran a parallel kernel keeps its threads.
 
 The state is a few C ints written at import and by set/reset calls, read and
 written with relaxed atomics: readers see either the old or the new value,
@@ -47,15 +51,26 @@ cdef extern from "sf_omp.h" nogil:
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
 cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set (or ignored)
-cdef int _forked = 0            # 1: we are in a fork() child
+cdef int _parallel_ran = 0      # 1: a parallel region ran here or in an ancestor
+cdef int _fork_serial = 0       # 1: forked after a parallel region ran: serial only
+cdef int _fork_warned = 0       # 1: this process has warned about it
 cdef int _max_threads = 1       # the clamp: 4 x the available CPUs
 cdef int _omp_initial = 0       # omp_get_max_threads() at import
 cdef int _omp_default = 1       # the count used while OpenMP's limit is unchanged
 
 
 cdef void _after_fork_child() noexcept nogil:
-    sf_store_int(&_forked, 1)
-    sf_store_int(&_user_threads, 0)
+    # _parallel_ran is inherited as it is, so grandchildren stay serial too
+    if sf_load_int(&_parallel_ran):
+        sf_store_int(&_fork_serial, 1)
+    sf_store_int(&_fork_warned, 0)
+
+
+cdef void sf_parallel_started() noexcept nogil:
+    # read first: after the first parallel region this is a load, and the
+    # cache line stays shared between the threads calling kernels
+    if not sf_load_int(&_parallel_ran):
+        sf_store_int(&_parallel_ran, 1)
 
 
 sf_register_atfork_child(_after_fork_child)
@@ -65,8 +80,8 @@ cdef int sf_num_threads() noexcept nogil:
     cdef int n, cap, user = sf_load_int(&_user_threads)
     if not SF_OPENMP:
         return 1            # a serial build runs every kernel on the caller's thread
-    if sf_load_int(&_forked):
-        return 1 if user == 0 else user
+    if sf_load_int(&_fork_serial):
+        return 1
     if user > 0:
         return user
     n = sf_load_int(&_env_threads)
@@ -251,9 +266,25 @@ def _set_num_threads(n, stacklevel):
     if isinstance(n, bool) or not hasattr(type(n), "__index__"):
         raise ValueError(f"set_num_threads({n!r}): the thread count must be an integer "
                          f"or None, not {type(n).__name__}")
-    sf_store_int(&_user_threads, _resolve(n.__index__(), f"set_num_threads({n!r})",
-                                          stacklevel))
+    n = _resolve(n.__index__(), f"set_num_threads({n!r})", stacklevel)
+    sf_store_int(&_user_threads, n)
+    if n > 1 and sf_load_int(&_fork_serial) and not sf_load_int(&_fork_warned):
+        sf_store_int(&_fork_warned, 1)
+        import warnings
+        warnings.warn(
+            f"set_num_threads({n}) has no effect: this process was forked after "
+            "OpenMP threads ran in it or in a process it was forked from, and a "
+            "parallel region here would hang (libgomp's thread pool does not survive "
+            "fork), so sigfast runs serially in it.  Use the 'spawn' or 'forkserver' "
+            "start method (multiprocessing.get_context('spawn')) for threads in workers.",
+            RuntimeWarning, stacklevel=stacklevel)
     return prev
+
+
+def fork_serial():
+    """True in a process forked after OpenMP threads ran in it or in an
+    ancestor: sigfast runs serially there."""
+    return bool(sf_load_int(&_fork_serial))
 
 
 def openmp_enabled():

@@ -1,7 +1,7 @@
-"""Thread-count API, environment variables, fork safety, GIL release."""
+"""Thread-count API, environment variables, GIL release (fork: tests/test_fork.py;
+the count rule: tests/test_thread_counts.py)."""
 import os
 import subprocess
-import sys
 import threading
 import time
 
@@ -72,23 +72,6 @@ def test_show_config(capsys):
     out = capsys.readouterr().out
     assert sigfast.__version__ in out
     assert "OpenMP" in out and "SIMD active" in out and sigfast.simd_level in out
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="fork")
-def test_fork_after_openmp_does_not_hang():
-    code = r"""
-import os, sys, numpy as np, sigfast
-x = np.linspace(-5, 5, 2_000_000)
-sigfast.set_num_threads(2)
-want = sigfast.sigmoid(x)           # parent uses the OpenMP pool
-pid = os.fork()
-if pid == 0:
-    ok = np.array_equal(sigfast.sigmoid(x), want) and sigfast.get_num_threads() == 1
-    os._exit(0 if ok else 3)
-_, status = os.waitpid(pid, 0)
-print(os.WEXITSTATUS(status))
-"""
-    assert _run(code) == "0"
 
 
 def test_many_python_threads_share_inputs():

@@ -12,7 +12,7 @@
 
 from cython.parallel cimport prange
 from numpy cimport npy_intp
-from sigfast._openmp cimport sf_num_threads
+from sigfast._openmp cimport sf_num_threads, sf_parallel_started
 from sigfast._core.platform cimport (
     FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
     npy_half, npy_half_to_float, npy_float_to_half)
@@ -61,6 +61,7 @@ cdef inline void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
     # Equal static chunks, multiples of 64 elements so every chunk but the
     # last starts on a cache line when the array does.
     chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    sf_parallel_started()
     for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
         start = t * chunk
         if start < n:
@@ -78,6 +79,7 @@ cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
         kern(a, b, y, n)
         return
     chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    sf_parallel_started()
     for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
         start = t * chunk
         if start < n:
