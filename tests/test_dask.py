@@ -180,21 +180,26 @@ def test_bce_grad_lazy_and_bit_identical(dtype, reduction):
 
 def test_bce_broadcast_operands():
     rng = np.random.default_rng(3)
-    z = rng.standard_normal((600, 1))
+    z = rng.standard_normal((600, 5))
     y = (rng.random((600, 5)) > 0.5) * 1.0
-    zd, yd = chunked(z, (100, 1)), chunked(y, (250, 2))
+    w = rng.uniform(0.5, 2, (600, 1))
+    zd, yd, wd = chunked(z, (100, 5)), chunked(y, (250, 2)), chunked(w, (150, 1))
     for reduction in ("mean", "sum", "none"):
-        for args in ((zd, yd), (z, yd), (zd, y)):
-            got = sigfast.binary_cross_entropy_with_logits(*args, reduction=reduction)
+        for args, kw in (((zd, yd), {"weight": wd}), ((z, yd), {"weight": w}),
+                         ((zd, y), {"weight": wd})):
+            got = sigfast.binary_cross_entropy_with_logits(*args, reduction=reduction, **kw)
             assert isinstance(got, da.Array)
             np.testing.assert_allclose(
                 got.compute(scheduler="sync"),
-                sigfast.binary_cross_entropy_with_logits(z, y, reduction=reduction), rtol=1e-12)
-        # gradient summed back to the logits' shape (600, 1)
-        g = sigfast.binary_cross_entropy_with_logits_grad(zd, yd, reduction=reduction)
-        gw = sigfast.binary_cross_entropy_with_logits_grad(z, y, reduction=reduction)
-        assert g.shape == gw.shape == (600, 1)
+                sigfast.binary_cross_entropy_with_logits(z, y, weight=w, reduction=reduction),
+                rtol=1e-12)
+        g = sigfast.binary_cross_entropy_with_logits_grad(zd, yd, weight=wd, reduction=reduction)
+        gw = sigfast.binary_cross_entropy_with_logits_grad(z, y, weight=w, reduction=reduction)
+        assert g.shape == gw.shape == (600, 5)
         np.testing.assert_allclose(g.compute(scheduler="sync"), gw, rtol=1e-12)
+    # logits and targets of different shapes: the NumPy path's ValueError, eagerly
+    with pytest.raises(ValueError, match="same shape"):
+        sigfast.binary_cross_entropy_with_logits(chunked(z[:, :1], (100, 1)), yd)
 
 
 def test_bce_zero_d_and_empty():
@@ -211,7 +216,7 @@ def test_bce_errors_are_eager():
     zd = chunked(np.zeros(10), 5)
     with pytest.raises(ValueError, match="reduction"):
         sigfast.binary_cross_entropy_with_logits(zd, zd, reduction="avg")
-    with pytest.raises(ValueError, match="broadcast"):
+    with pytest.raises(ValueError, match="same shape"):
         sigfast.binary_cross_entropy_with_logits(zd, np.zeros(3))
     with pytest.raises(TypeError):
         sigfast.binary_cross_entropy_with_logits(zd, zd.astype(complex))

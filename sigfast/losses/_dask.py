@@ -61,9 +61,10 @@ class _Aligned:
         for n, a in shapes:
             if any(isinstance(s, float) and math.isnan(s) for s in a.shape):
                 raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
-        self.shape = V.broadcast_shape([(n, a) for n, a in shapes])
+        self.shape = V.loss_shape(("logits", arrays["logits"]), ("targets", arrays["targets"]),
+                                  ("weight", arrays["weight"]),
+                                  ("pos_weight", arrays["pos_weight"]))
         self.ndim = len(self.shape)
-        self.logits_shape = tuple(arrays["logits"].shape)
 
         # the reference chunk grid: the first dask operand of the full shape,
         # else the logits (or the first dask operand) broadcast to it
@@ -161,7 +162,7 @@ def _grad(a, reduction, axis):
             cnt = math.prod(a.shape[i] for i in ax) if ax else 1
             if cnt:
                 grad = grad / np.asarray(cnt, a.dtype)
-    return V.sum_to_shape(grad, a.logits_shape, a.dtype)
+    return grad
 
 
 def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
@@ -181,7 +182,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
                                           label_smoothing=0.0, reduction="mean", axis=None,
                                           out=None):
     """Lazy :func:`sigfast.binary_cross_entropy_with_logits_grad` for dask arrays
-    (elementwise per block; broadcast dimensions of the logits are summed)."""
+    (elementwise per block, in the logits' shape and chunks)."""
     a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
     return _grad(a, reduction, axis)
 

@@ -31,7 +31,7 @@ def _dask_switch(func):
 
 
 def _reduce(p, reduction, axis, want_grad):
-    """Common driver: returns (loss, grad_in_broadcast_shape_or_None)."""
+    """Common driver: returns (loss, grad or None)."""
     ax = norm_axis(axis, len(p.shape))
     if reduction == "none" or ax is not None:
         total, loss, grad = p.run(True, want_grad, 1.0)
@@ -71,12 +71,14 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     Parameters
     ----------
     logits, targets : array_like
-        Broadcastable arrays; targets are usually in [0, 1].
+        Arrays of one shape (ValueError otherwise, as in PyTorch; a scalar
+        target is accepted); targets are usually in [0, 1].
     weight : array_like, optional
-        Per-element weight, broadcast against the inputs.
+        Per-element weight; any shape that broadcasts to the logits' shape.
     pos_weight : array_like, optional
-        Weight of the positive term, broadcast along the last (class) axis as
-        in PyTorch: shape ``(C,)`` for a ``(batch, C)`` multi-label problem.
+        Weight of the positive term, broadcast to the logits' shape as in
+        PyTorch: shape ``(C,)`` runs along the last (class) axis of a
+        ``(batch, C)`` multi-label problem.
     label_smoothing : float in [0, 1]
         Targets become ``y (1 - a) + a / 2``.
     reduction : {"mean", "sum", "none"}
@@ -110,8 +112,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
                                           out=None):
     """Gradient of :func:`binary_cross_entropy_with_logits` with respect to the logits.
 
-    Same options; the result has the shape of ``logits`` (broadcast dimensions
-    are summed, as autograd does).  For ``reduction="mean"`` it is scaled by
+    Same options; the result has the shape of ``logits``.  For ``reduction="mean"`` it is scaled by
     1/N (N = number of loss elements, or of reduced elements with ``axis``);
     with ``axis`` it is the gradient of the sum of the per-axis results.
     Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
@@ -120,7 +121,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     check_reduction(reduction)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
     _, grad = _reduce(p, reduction, axis, want_grad=True)
-    return finish(p.reduce_grad_to_logits(grad), out)
+    return finish(grad, out)
 
 
 @_dask_switch
@@ -131,4 +132,4 @@ def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=No
     check_reduction(reduction)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
     loss, grad = _reduce(p, reduction, axis, want_grad=True)
-    return loss, p.reduce_grad_to_logits(grad)
+    return loss, grad

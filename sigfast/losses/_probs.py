@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import _dispatch
-from ._validate import as_real, broadcast_shape, check_reduction, compute_dtype
+from ._validate import as_real, check_reduction, compute_dtype, loss_shape
 
 
 def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=None):
@@ -20,14 +20,16 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
     been rounded to 0 or 1 has lost the information the loss needs (its
     gradient is clamped or wrong near 0 and 1), while the logit keeps it.
 
-    Raises ValueError if any probability lies outside [0, 1].
+    ``probs`` and ``targets`` have one shape (or the target is a scalar);
+    ``weight`` broadcasts to it.  Raises ValueError if any probability lies
+    outside [0, 1].
     """
     check_reduction(reduction)
     p = as_real("probs", probs)
     y = as_real("targets", targets)
     w = None if weight is None else as_real("weight", weight)
     dt = compute_dtype(p, y, w)
-    shape = broadcast_shape([("probs", p), ("targets", y), ("weight", w)])
+    shape = loss_shape(("probs", p), ("targets", y), ("weight", w))
     pf = np.asarray(p, np.float64)
     if np.any((pf < 0) | (pf > 1)):
         raise ValueError("all elements of probs must be between 0 and 1")
@@ -64,7 +66,7 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     z = as_real("logits", logits)
     y = as_real("targets", targets)
     dt = compute_dtype(z, y)
-    broadcast_shape([("logits", z), ("targets", y)])
+    loss_shape(("logits", z), ("targets", y))
     zf = np.asarray(z, np.float64)
     yf = np.asarray(y, np.float64)
     ce = uf.bce_with_logits(zf, yf)

@@ -53,14 +53,34 @@ def check_label_smoothing(label_smoothing):
     return ls
 
 
-def broadcast_shape(named):
-    """np.broadcast_shapes of the (name, array) pairs, naming them on failure."""
-    shapes = [(n, a.shape) for n, a in named if a is not None]
-    try:
-        return np.broadcast_shapes(*[s for _, s in shapes])
-    except ValueError:
-        desc = " and ".join(f"{n} shape {s}" for n, s in shapes)
-        raise ValueError(f"shapes do not broadcast: {desc}") from None
+def loss_shape(first, targets, *weights):
+    """The shape of a loss's elements, checked as PyTorch checks it.
+
+    ``first`` (logits or probabilities) and ``targets`` are ``(name, array)``
+    pairs and must have one shape (a 0-d target is one value for every
+    element): broadcasting them against each other would silently give a
+    larger loss and a gradient for the wrong problem.  ``weights`` are
+    ``(name, array or None)`` pairs that must broadcast *to* that shape,
+    never enlarge it.  Works on anything with a ``.shape`` (dask arrays too).
+    """
+    (fname, f), (tname, t) = first, targets
+    shape = tuple(f.shape)
+    if tuple(t.shape) != shape and len(t.shape) != 0:
+        raise ValueError(
+            f"{fname} shape {shape} and {tname} shape {tuple(t.shape)} differ: they must "
+            f"be the same shape (a scalar target is accepted), as in PyTorch; weight and "
+            f"pos_weight broadcast to the {fname}' shape")
+    for name, w in weights:
+        if w is None:
+            continue
+        try:
+            fits = np.broadcast_shapes(tuple(w.shape), shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{name} shape {tuple(w.shape)} does not broadcast to {fname} "
+                             f"shape {shape} (it may not enlarge the loss, as in PyTorch)")
+    return shape
 
 
 def norm_axis(axis, ndim):
@@ -79,22 +99,9 @@ def norm_axis(axis, ndim):
     return tuple(sorted(out))
 
 
-def sum_to_shape(grad, shape, dtype):
-    """Sum a broadcast-shape gradient back to ``shape`` (the autograd rule),
-    in float64, rounded to ``dtype``.  Works on NumPy and dask arrays."""
-    if tuple(grad.shape) == tuple(shape):
-        return grad
-    extra = grad.ndim - len(shape)
-    g = grad.sum(axis=tuple(range(extra)), dtype=np.float64) if extra else grad
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True, dtype=np.float64)
-    return g.astype(dtype).reshape(shape)
-
-
 class Prepared:
     """Inputs of one BCE-with-logits call made ready for the fused kernel:
-    z, y (full broadcast shape, C-contiguous, aligned), w (one value or the
+    z, y (the logits' shape, C-contiguous, aligned), w (one value or the
     full shape) and pw (one value or one per class along the last axis), all
     of the loss dtype."""
 
@@ -108,9 +115,8 @@ class Prepared:
         # upcast it, so a Python float or float64 weight on float32 logits
         # still gives a float32 loss.
         self.dtype = dt = compute_dtype(z, y)
-        self.shape = broadcast_shape([("logits", z), ("targets", y), ("weight", w),
-                                      ("pos_weight", pw)])
-        self.logits_shape = z.shape
+        self.shape = loss_shape(("logits", z), ("targets", y), ("weight", w),
+                                ("pos_weight", pw))
         self.n = math.prod(self.shape)
 
         def full(a):
@@ -148,9 +154,6 @@ class Prepared:
         total = _dispatch.active().fused.bce_fused_pass(
             self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale))
         return total, loss, grad
-
-    def reduce_grad_to_logits(self, grad):
-        return sum_to_shape(grad, self.logits_shape, self.dtype)
 
 
 def finish(value, out):
