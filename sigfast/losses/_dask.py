@@ -13,10 +13,13 @@ pass (:class:`sigfast.losses._validate.Prepared`) on one block at a time.
 * ``axis=...``: the float64 sum (or mean) of the elementwise losses along
   those axes, as the NumPy path computes it.
 
-``weight`` and ``pos_weight`` may be scalars, NumPy or dask arrays of any
-shape that broadcasts (``pos_weight`` of shape ``(C,)`` runs along the last
-axis); they are aligned with the logits' chunks, and size-1 dimensions are
-broadcast inside each block, so no full-size copy of them is built.
+Shapes follow the NumPy path (:func:`sigfast.losses._validate.loss_shape`):
+logits and targets of one shape, ``weight`` and ``pos_weight`` scalars,
+NumPy or dask arrays of any shape that broadcasts to it (``pos_weight`` of
+shape ``(C,)`` runs along the last axis).  Every operand is aligned with
+one chunk grid, computed from all of them, which is also the chunking of
+an elementwise result; size-1 dimensions are broadcast inside each block,
+so no full-size copy of a weight is built.
 
 dask is imported lazily: importing sigfast never imports dask.  This module
 imports nothing from sigfast but :mod:`._validate`.
@@ -66,8 +69,10 @@ class _Aligned:
                                   ("pos_weight", arrays["pos_weight"]))
         self.ndim = len(self.shape)
 
-        # the reference chunk grid: the first dask operand of the full shape,
-        # else the logits (or the first dask operand) broadcast to it
+        # The output chunk grid, from all operands broadcast together (the
+        # loss has the logits' shape): the first dask operand of that shape,
+        # else the first dask operand broadcast to it.  Never left to
+        # map_blocks, which takes it from its first dask argument.
         cands = [a for _, a in shapes if V.is_dask(a)]
         full = [a for a in cands if tuple(a.shape) == self.shape]
         ref = full[0] if full else da.broadcast_to(cands[0], self.shape)
@@ -91,7 +96,8 @@ class _Aligned:
 
     def map(self, func, dtype, chunks=None, **kw):
         """``da.map_blocks`` of ``func(z, y, w, pw, ls=..., **kw)`` over the block grid
-        (the layer is named ``sigfast-bce-<func name>``)."""
+        (the layer is named ``sigfast-bce-<func name>``); the result has
+        ``chunks`` (default: the grid itself, for elementwise results)."""
         import dask.array as da
 
         args = [self.z, self.y, self.w, self.pw]
@@ -100,7 +106,8 @@ class _Aligned:
         return da.map_blocks(_call_block, *[args[i] for i in dask_pos],
                              token="sigfast-bce-" + func.__name__.strip("_").replace("_block", ""),
                              block_func=func, dask_pos=dask_pos, rest=rest, ls=self.ls,
-                             dtype=dtype, chunks=chunks, meta=np.empty((0,) * self.ndim, dtype),
+                             dtype=dtype, chunks=self.chunks if chunks is None else chunks,
+                             meta=np.empty((0,) * self.ndim, dtype),
                              **kw)
 
 
