@@ -50,16 +50,16 @@ class _Aligned:
         self.ls = V.check_label_smoothing(label_smoothing)
         named = [("logits", logits), ("targets", targets), ("weight", weight),
                  ("pos_weight", pos_weight)]
-        dtypes = []
         arrays = {}
         for name, a in named:
             if a is None:
                 arrays[name] = None
                 continue
-            dtypes.append(_check_dtype(name, a))
+            _check_dtype(name, a)
             arrays[name] = a if V.is_dask(a) else np.asarray(a)
         # the logits' and targets' precision, never the weights'
-        self.dtype = V.compute_dtype(*[np.empty(0, d) for d in dtypes[:2]])
+        self.dtype = V.loss_dtype([("logits", logits, arrays["logits"]),
+                                   ("targets", targets, arrays["targets"])])
         shapes = [(n, a) for n, a in arrays.items() if a is not None]
         for n, a in shapes:
             if any(isinstance(s, float) and math.isnan(s) for s in a.shape):

@@ -90,8 +90,11 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
 
     Returns
     -------
-    ndarray or scalar of the inputs' floating dtype (float32 or float64).
-    Terms are computed in that precision and summed in float64.
+    ndarray or scalar of the inputs' floating dtype (float32 or float64):
+    NumPy's promotion of logits and targets with Python scalars weak
+    (``bce(z32, 1.0)`` is float32), never changed by the weights; float16
+    is computed in float32; longdouble is a TypeError.  Terms are computed
+    in that precision and summed in float64.
 
     Notes
     -----

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import _dispatch
-from ._validate import as_real, check_reduction, compute_dtype, loss_shape
+from ._validate import as_real, check_reduction, loss_dtype, loss_shape
 
 
 def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=None):
@@ -28,24 +28,24 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
     p = as_real("probs", probs)
     y = as_real("targets", targets)
     w = None if weight is None else as_real("weight", weight)
-    dt = compute_dtype(p, y, w)
-    shape = loss_shape(("probs", p), ("targets", y), ("weight", w))
-    pf = np.asarray(p, np.float64)
+    # computed in the loss dtype: float32 inputs make no float64 copies
+    dt = loss_dtype([("probs", probs, p), ("targets", targets, y)])
+    loss_shape(("probs", p), ("targets", y), ("weight", w))
+    pf = np.asarray(p, dt)
     if np.any((pf < 0) | (pf > 1)):
         raise ValueError("all elements of probs must be between 0 and 1")
     if eps is not None:
         pf = np.clip(pf, eps, 1 - eps)
-    yf = np.asarray(y, np.float64)
+    yf = np.asarray(y, dt)
     with np.errstate(divide="ignore"):
         lp = np.maximum(np.log(pf), -100.0)
         l1p = np.maximum(np.log1p(-pf), -100.0)
     loss = -(yf * lp + (1 - yf) * l1p)
     if w is not None:
-        loss = loss * np.asarray(w, np.float64)
-    loss = np.broadcast_to(loss, shape)
+        loss *= np.asarray(w, dt)
     if reduction == "none":
-        return loss.astype(dt)
-    total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss))
+        return loss
+    total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss, dtype=np.float64))
     return dt.type(total / loss.size if reduction == "mean" else total)
 
 
@@ -65,23 +65,25 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     uf = _dispatch.active().ufuncs
     z = as_real("logits", logits)
     y = as_real("targets", targets)
-    dt = compute_dtype(z, y)
+    dt = loss_dtype([("logits", logits, z), ("targets", targets, y)])
     loss_shape(("logits", z), ("targets", y))
-    zf = np.asarray(z, np.float64)
-    yf = np.asarray(y, np.float64)
+    # Python floats, so that a NumPy float64 alpha or gamma is weak too and
+    # float32 inputs are computed in float32 without float64 copies
+    alpha, gamma = float(alpha), float(gamma)
+    zf = np.asarray(z, dt)
+    yf = np.asarray(y, dt)
     ce = uf.bce_with_logits(zf, yf)
     if gamma == 0:
-        mod = 1.0
+        loss = ce
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             log1mpt = np.logaddexp(np.log(yf) + uf.log_sigmoid(-zf),
                                    np.log1p(-yf) + uf.log_sigmoid(zf))
-        mod = np.exp(gamma * log1mpt)
-    loss = ce * mod
+        loss = ce * np.exp(gamma * log1mpt)
     if alpha >= 0:
         loss = (alpha * yf + (1 - alpha) * (1 - yf)) * loss
+    loss = np.asarray(loss, dtype=dt)
     if reduction == "none":
-        return np.asarray(loss, dtype=dt)
-    loss = np.asarray(loss)
+        return loss
     total = float(np.sum(loss, dtype=np.float64))
     return dt.type(total / loss.size if reduction == "mean" else total)

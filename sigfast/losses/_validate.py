@@ -24,12 +24,39 @@ def as_real(name, a):
     return arr
 
 
-def compute_dtype(*arrays):
-    """float32 or float64: the floating precision of the given arrays."""
-    dt = np.result_type(*[a.dtype for a in arrays if a is not None], np.float16)
+def _weak(a):
+    # NEP 50: a Python bool, int or float takes the other operands' precision
+    return isinstance(a, (bool, int, float)) and not isinstance(a, np.generic)
+
+
+def loss_dtype(named):
+    """float32 or float64: the dtype a loss computes and returns in.
+
+    ``named``: ``(name, original argument, array)`` for the logits (or
+    probabilities) and the targets; weights never take part (PyTorch keeps
+    the input's dtype).  NumPy's promotion with Python scalars weak (NEP 50),
+    as the ufuncs promote: integers and bools go to the float their loop
+    takes (int8 -> float16, int16 -> float32, wider -> float64), float16 is
+    computed in float32, and a dtype without a kernel (longdouble) is a
+    TypeError, as it is for the ufuncs.  Works on dask arrays (``.dtype``).
+    """
+    parts = [orig if _weak(orig) else np.dtype(arr.dtype) for _, orig, arr in named]
+    if all(_weak(x) for x in parts):
+        dt = np.result_type(*parts)          # only Python scalars: NumPy's default
+    else:
+        # float16 promotes integers as the ufuncs' first float loop does
+        dt = np.result_type(*parts, np.float16)
     if dt.kind != "f":
         return np.dtype(np.float64)
-    return np.dtype(np.float64) if dt.itemsize > 4 else np.dtype(np.float32)
+    if dt.itemsize <= 4:
+        return np.dtype(np.float32)
+    if dt.itemsize == 8:
+        return np.dtype(np.float64)
+    which = " and ".join(n for (n, orig, arr), x in zip(named, parts)
+                         if isinstance(x, np.dtype) and x.kind == "f" and x.itemsize > 8)
+    raise TypeError(f"{which} of dtype {dt}: sigfast's losses compute in float32 or "
+                    f"float64 (there is no {dt} kernel, as for the ufuncs); cast the "
+                    f"input, e.g. .astype(np.float64)")
 
 
 def is_dask(a):
@@ -113,8 +140,8 @@ class Prepared:
         self.ls = check_label_smoothing(label_smoothing)
         # The loss has the inputs' precision (as in PyTorch): weights never
         # upcast it, so a Python float or float64 weight on float32 logits
-        # still gives a float32 loss.
-        self.dtype = dt = compute_dtype(z, y)
+        # still gives a float32 loss; nor does a Python float target.
+        self.dtype = dt = loss_dtype([("logits", logits, z), ("targets", targets, y)])
         self.shape = loss_shape(("logits", z), ("targets", y), ("weight", w),
                                 ("pos_weight", pw))
         self.n = math.prod(self.shape)
