@@ -46,7 +46,7 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
     if reduction == "none":
         return loss
     total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss, dtype=np.float64))
-    return dt.type(total / loss.size if reduction == "mean" else total)
+    return _reduced(total, loss.size, reduction, dt)
 
 
 def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="none"):
@@ -85,5 +85,12 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     loss = np.asarray(loss, dtype=dt)
     if reduction == "none":
         return loss
-    total = float(np.sum(loss, dtype=np.float64))
-    return dt.type(total / loss.size if reduction == "mean" else total)
+    return _reduced(float(np.sum(loss, dtype=np.float64)), loss.size, reduction, dt)
+
+
+def _reduced(total, n, reduction, dt):
+    """The "sum" or "mean" of n elements; the mean of none is NaN, as in PyTorch
+    and as binary_cross_entropy_with_logits gives."""
+    if reduction == "sum":
+        return dt.type(total)
+    return dt.type(total / n if n else math.nan)
