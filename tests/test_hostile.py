@@ -634,7 +634,10 @@ def test_losses_nan_in_nan_out(reduction, dtype):
         assert np.isnan(grad[1]) and not np.isnan(grad[[0, 2, 3]]).any()
     zz = z.copy()
     zz[1] = np.nan
-    assert np.isnan(sigfast.binary_cross_entropy(sigfast.sigmoid(zz), y, reduction=reduction)).any()
+    # a NaN probability is outside [0, 1]: a ValueError, as in PyTorch
+    # (tests/test_loss_validation.py)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        sigfast.binary_cross_entropy(sigfast.sigmoid(zz), y, reduction=reduction)
     assert np.isnan(sigfast.sigmoid_focal_loss(zz, y, reduction=reduction)).any()
 
 

@@ -41,10 +41,11 @@ def _check_dtype(name, a):
 class _Aligned:
     """Operands as dask arrays sharing one chunk grid (size-1 dims unchunked)."""
 
-    def __init__(self, logits, targets, weight, pos_weight, label_smoothing, reduction, out):
+    def __init__(self, logits, targets, weight, pos_weight, label_smoothing, reduction, axis,
+                 out):
         import dask.array as da
 
-        V.check_reduction(reduction)
+        V.check_reduction(reduction, axis)
         if out is not None:
             raise TypeError("out= is not supported for dask arrays (the result is lazy)")
         self.ls = V.check_label_smoothing(label_smoothing)
@@ -181,7 +182,7 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     or mean, or the reduction along ``axis``.  Values equal the NumPy path's
     up to the order in which block totals are added.
     """
-    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, axis, out)
     return _loss(a, reduction, axis)
 
 
@@ -190,7 +191,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
                                           out=None):
     """Lazy :func:`sigfast.binary_cross_entropy_with_logits_grad` for dask arrays
     (elementwise per block, in the logits' shape and chunks)."""
-    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, out)
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, axis, out)
     return _grad(a, reduction, axis)
 
 
@@ -199,5 +200,5 @@ def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=No
                                                    reduction="mean", axis=None):
     """Lazy ``(loss, grad)`` for dask arrays: two dask arrays sharing one
     alignment of the operands."""
-    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, None)
+    a = _Aligned(logits, targets, weight, pos_weight, label_smoothing, reduction, axis, None)
     return _loss(a, reduction, axis), _grad(a, reduction, axis)

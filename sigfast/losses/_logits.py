@@ -83,8 +83,9 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
         Targets become ``y (1 - a) + a / 2``.
     reduction : {"mean", "sum", "none"}
     axis : int or tuple of ints, optional
-        Reduce only along these axes ("mean"/"sum"); e.g. ``axis=-1`` gives a
-        per-sample loss for a ``(batch, labels)`` array.
+        Reduce only along these axes ("mean"/"sum"; an error with "none");
+        e.g. ``axis=-1`` gives a per-sample loss for a ``(batch, labels)``
+        array.
     out : ndarray, optional
         Where to put the result (shape of the result; written only on success).
 
@@ -103,7 +104,7 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     order, so the result does not depend on the number of threads.  Dask
     inputs give a lazy dask result with the same value.
     """
-    check_reduction(reduction)
+    check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
     loss, _ = _reduce(p, reduction, axis, want_grad=False)
     return finish(loss, out)
@@ -121,7 +122,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
     ``w (sigmoid(z) - y')`` without ``pos_weight``.
     """
-    check_reduction(reduction)
+    check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
     _, grad = _reduce(p, reduction, axis, want_grad=True)
     return finish(grad, out)
@@ -132,7 +133,7 @@ def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=No
                                                    pos_weight=None, label_smoothing=0.0,
                                                    reduction="mean", axis=None):
     """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass."""
-    check_reduction(reduction)
+    check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
     loss, grad = _reduce(p, reduction, axis, want_grad=True)
     return loss, grad

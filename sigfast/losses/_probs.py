@@ -1,11 +1,12 @@
 """Losses that are not a single fused pass: binary cross-entropy from
 probabilities, and the sigmoid focal loss."""
 import math
+import numbers
 
 import numpy as np
 
 from .. import _dispatch
-from ._validate import as_real, check_reduction, loss_dtype, loss_shape
+from ._validate import as_real, check_reduction, loss_dtype, loss_shape, real_option
 
 
 def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=None):
@@ -13,8 +14,9 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
 
     ``loss = -w [y log p + (1 - y) log(1 - p)]`` with each log clamped at
     -100 (PyTorch's rule), so ``p = 0`` or ``1`` with the wrong target gives
-    100 instead of inf.  ``eps``: if given, ``p`` is first clipped to
-    ``[eps, 1 - eps]`` (the Keras convention) instead.
+    100 instead of inf.  ``eps``: if given (a real number in [0, 0.5)),
+    ``p`` is first clipped to ``[eps, 1 - eps]`` (the Keras convention)
+    instead.
 
     Prefer :func:`binary_cross_entropy_with_logits`: a probability that has
     been rounded to 0 or 1 has lost the information the loss needs (its
@@ -22,9 +24,11 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
 
     ``probs`` and ``targets`` have one shape (or the target is a scalar);
     ``weight`` broadcasts to it.  Raises ValueError if any probability lies
-    outside [0, 1].
+    outside [0, 1] or is NaN (as PyTorch does).
     """
     check_reduction(reduction)
+    if eps is not None:
+        eps = real_option("eps", eps, 0.0, 0.5, "in [0, 0.5)", hi_open=True)
     p = as_real("probs", probs)
     y = as_real("targets", targets)
     w = None if weight is None else as_real("weight", weight)
@@ -32,8 +36,10 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
     dt = loss_dtype([("probs", probs, p), ("targets", targets, y)])
     loss_shape(("probs", p), ("targets", y), ("weight", w))
     pf = np.asarray(p, dt)
-    if np.any((pf < 0) | (pf > 1)):
-        raise ValueError("all elements of probs must be between 0 and 1")
+    inside = (pf >= 0) & (pf <= 1)          # False for NaN too, as PyTorch checks
+    if not np.all(inside):
+        raise ValueError("all elements of probs must be between 0 and 1, got "
+                         f"{float(pf[~inside].flat[0])!r}")
     if eps is not None:
         pf = np.clip(pf, eps, 1 - eps)
     yf = np.asarray(y, dt)
@@ -58,20 +64,34 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     in log space, ``exp(gamma * log(y sigmoid(-z) + (1 - y) sigmoid(z)))``
     with ``log sigmoid`` from :data:`sigfast.log_sigmoid`, so it stays
     accurate (and finite) for large ``|z|`` where ``1 - p_t`` rounds to 0.
+
+    ``logits`` and ``targets`` have one shape (or the target is a scalar);
+    targets must lie in [0, 1] (ValueError otherwise: ``(1 - p_t)**gamma``
+    has no real value outside for a non-integer gamma; NaN gives NaN).
+    ``alpha``: in [0, 1], or negative; ``gamma``: >= 0.  The result has the
+    inputs' floating dtype (as for :func:`binary_cross_entropy_with_logits`).
     """
     check_reduction(reduction)
-    if gamma < 0:
-        raise ValueError(f"gamma must be >= 0, got {gamma!r}")
+    # as Python floats, so that a NumPy float64 alpha or gamma is weak and
+    # float32 inputs are computed in float32 without float64 copies
+    gamma = real_option("gamma", gamma, 0.0, math.inf, ">= 0 (and finite)", hi_open=True)
+    if not (isinstance(alpha, numbers.Real) and alpha < 0):     # negative: no alpha term
+        alpha = real_option("alpha", alpha, 0.0, 1.0,
+                            "in [0, 1] (or negative to disable the weighting)")
+    alpha = float(alpha)
     uf = _dispatch.active().ufuncs
     z = as_real("logits", logits)
     y = as_real("targets", targets)
     dt = loss_dtype([("logits", logits, z), ("targets", targets, y)])
     loss_shape(("logits", z), ("targets", y))
-    # Python floats, so that a NumPy float64 alpha or gamma is weak too and
-    # float32 inputs are computed in float32 without float64 copies
-    alpha, gamma = float(alpha), float(gamma)
     zf = np.asarray(z, dt)
     yf = np.asarray(y, dt)
+    # (1 - p_t) ** gamma has no real value for a target outside [0, 1] and a
+    # non-integer gamma (torchvision returns NaN there); NaN stays NaN
+    outside = (yf < 0) | (yf > 1)
+    if np.any(outside):
+        raise ValueError("targets must be in [0, 1] for sigmoid_focal_loss, got "
+                         f"{float(yf[outside].flat[0])!r}")
     ce = uf.bce_with_logits(zf, yf)
     if gamma == 0:
         loss = ce

@@ -6,6 +6,7 @@ all build on this module, which reaches the compiled kernel through
 :func:`sigfast._dispatch.active` (never through the package face).
 """
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -68,16 +69,32 @@ def any_dask(*arrays):
     return any(is_dask(a) for a in arrays)
 
 
-def check_reduction(reduction):
+def check_reduction(reduction, axis=None):
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if reduction == "none" and axis is not None:
+        raise ValueError(f"axis={axis!r} is only used with reduction='mean' or 'sum', not "
+                         "reduction='none' (whose result is elementwise)")
+
+
+def real_option(name, value, lo, hi, allowed, hi_open=False):
+    """``value`` as a float in [lo, hi] (or [lo, hi) with ``hi_open``).
+
+    TypeError for anything but a real number (a bool, a str, None, a list);
+    ValueError, quoting ``allowed``, outside the range or for NaN.
+    """
+    real = isinstance(value, numbers.Real) or (
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu")
+    if not real or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not (lo <= v and (v < hi if hi_open else v <= hi)):     # NaN fails too
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return v
 
 
 def check_label_smoothing(label_smoothing):
-    ls = float(label_smoothing)
-    if not 0.0 <= ls <= 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    return ls
+    return real_option("label_smoothing", label_smoothing, 0.0, 1.0, "in [0, 1]")
 
 
 def loss_shape(first, targets, *weights):
@@ -117,7 +134,13 @@ def norm_axis(axis, ndim):
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
     for a in axes:
-        a = operator.index(a)
+        # NumPy rejects bools as axes too (True would silently mean axis 1)
+        if isinstance(a, (bool, np.bool_)):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}") from None
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(a, ndim)
         out.append(a % ndim)
