@@ -4,10 +4,8 @@
 #ifdef _OPENMP
 #include <omp.h>
 static inline int sf_omp_max_threads(void) { return omp_get_max_threads(); }
-static inline int sf_omp_num_procs(void) { return omp_get_num_procs(); }
 #else
 static inline int sf_omp_max_threads(void) { return 1; }
-static inline int sf_omp_num_procs(void) { return 1; }
 #endif
 
 /* Relaxed atomic int access for the thread-count settings: readers (every
