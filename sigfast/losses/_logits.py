@@ -116,9 +116,10 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
                                           out=None):
     """Gradient of :func:`binary_cross_entropy_with_logits` with respect to the logits.
 
-    Same options; the result has the shape of ``logits``.  For ``reduction="mean"`` it is scaled by
-    1/N (N = number of loss elements, or of reduced elements with ``axis``);
-    with ``axis`` it is the gradient of the sum of the per-axis results.
+    Same options; the result has the shape of ``logits``.  For
+    ``reduction="mean"`` it is scaled by 1/N (N = number of loss elements,
+    or of reduced elements with ``axis``); with ``axis`` it is the gradient
+    of the sum of the per-axis results.
     Elementwise: ``w ((1 - y') sigmoid(z) - pw y' sigmoid(-z))``, which is
     ``w (sigmoid(z) - y')`` without ``pos_weight``.
     """

@@ -51,7 +51,10 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
         loss *= np.asarray(w, dt)
     if reduction == "none":
         return loss
-    total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss, dtype=np.float64))
+    if loss.size < 1 << 16:
+        total = math.fsum(loss.ravel())
+    else:
+        total = float(np.sum(loss, dtype=np.float64))
     return _reduced(total, loss.size, reduction, dt)
 
 

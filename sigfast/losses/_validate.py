@@ -112,8 +112,8 @@ def loss_shape(first, targets, *weights):
     if tuple(t.shape) != shape and len(t.shape) != 0:
         raise ValueError(
             f"{fname} shape {shape} and {tname} shape {tuple(t.shape)} differ: they must "
-            f"be the same shape (a scalar target is accepted), as in PyTorch; weight and "
-            f"pos_weight broadcast to the {fname}' shape")
+            f"be the same shape (a scalar target is accepted), as in PyTorch; weights "
+            f"broadcast to that shape")
     for name, w in weights:
         if w is None:
             continue
