@@ -45,14 +45,52 @@ simd_level = _active.level
 #: name -> ufunc, in registry order (aliases not included).
 UFUNCS = dict(_active.ufuncs.UFUNCS)
 
+
+
+def _unpickle_ufunc(name):
+    """Unpickle ``sigfast.<name>`` (the ufunc of this process's SIMD level)."""
+    return UFUNCS[name]
+
+
+def _install_pickle_hook():
+    """Make pickle save our ufuncs as ``sigfast._unpickle_ufunc(name)``.
+
+    NumPy registers one copyreg reducer for all ufuncs; it returns the name
+    and pickle then looks it up in ``ufunc.__module__``.  NumPy < 2.2 has no
+    per-ufunc ``__module__`` (every ufunc reports the type's "numpy"), so
+    there pickle would look for ``numpy.sigmoid``.  The reducer installed
+    here answers for sigfast's ufuncs and hands every other ufunc to NumPy's.
+    """
+    import copyreg
+
+    import numpy as np
+
+    numpy_reduce = copyreg.dispatch_table.get(np.ufunc, lambda uf: uf.__name__)
+    if getattr(numpy_reduce, "_sigfast", False):   # already installed (reload)
+        numpy_reduce = numpy_reduce._numpy_reduce
+
+    def reduce_ufunc(uf):
+        name = uf.__name__
+        if UFUNCS.get(name) is uf:
+            return _unpickle_ufunc, (name,)
+        return numpy_reduce(uf)
+
+    reduce_ufunc._sigfast = True
+    reduce_ufunc._numpy_reduce = numpy_reduce
+    copyreg.pickle(np.ufunc, reduce_ufunc)
+
+
 # The ufuncs are created inside the kernel module of one SIMD level; pickle
 # must find them as sigfast.<name>, which any process can import (whatever
 # level it picks), so that dask.distributed, joblib and multiprocessing work.
-for _uf in UFUNCS.values():
-    _uf.__module__ = "sigfast"
+try:
+    for _uf in UFUNCS.values():
+        _uf.__module__ = "sigfast"
+except AttributeError:      # NumPy < 2.2: ufuncs have no writable __module__
+    _install_pickle_hook()
+del _uf
 globals().update(UFUNCS)
 globals().update({_alias: UFUNCS[_name] for _alias, _name in _registry.ALIASES.items()})
-del _uf
 
 
 def show_config(file=None):

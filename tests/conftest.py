@@ -1,9 +1,28 @@
 import os
+import pathlib
+import sys
 
 import numpy as np
 import pytest
 
-import sigfast
+# `python -m pytest` (unlike `pytest`) puts the current directory first on
+# sys.path; from the repository root `import sigfast` would then find the
+# source folder sigfast/, which has no compiled modules, instead of the
+# installed package.  The tests are for the installed package: take the
+# repository root off sys.path before anything imports sigfast.
+_ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path
+               if pathlib.Path(p or os.curdir).resolve() != _ROOT]
+try:
+    import sigfast
+except ModuleNotFoundError as exc:  # pragma: no cover - a set-up error, not a test
+    if exc.name != "sigfast":
+        raise
+    raise ImportError(
+        f"sigfast is not installed for {sys.executable}. The tests run "
+        "against the installed package: `pip install \".[test]\"` (or the development "
+        "set-up in README.md: pip install -r requirements-dev.txt && pip install "
+        "--no-build-isolation -e . -Cbuild-dir=build/dev), then `pytest`.") from None
 
 from hypothesis import settings  # noqa: E402
 

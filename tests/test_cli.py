@@ -7,6 +7,7 @@ import math
 import subprocess
 
 import numpy as np
+import pytest
 
 import sigfast
 from sigfast import _bench
@@ -37,7 +38,8 @@ def test_cli_help():
 
 def test_self_check_detects_a_wrong_result(monkeypatch):
     from sigfast import _selfcheck
-    monkeypatch.setitem(_selfcheck.REFS, "softplus", lambda x: np.maximum(x, 0) + 1)
+    monkeypatch.setitem(_selfcheck.REFS, "softplus",
+                        lambda x: (np.maximum(x, 0) + 1, np.zeros_like(x)))
     ok, res = _selfcheck.self_check(stream=io.StringIO(), levels=[sigfast.simd_level])
     assert not ok
     assert not res["functions"]["softplus"]["ok"]
@@ -81,3 +83,41 @@ def test_measure_one_record():
     assert r["func"] == "sigmoid" and r["n"] == 1000
     assert set(r["gelems"]) == {"sigfast", "numpy"}
     assert r["speedup"]["numpy"] > 0 and math.isfinite(r["speedup"]["numpy"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sizes", "abc"], "expected comma-separated sizes like 1e5,1e6, got 'abc'"),
+    (["--sizes", "0"], "sizes must be positive, got '0'"),
+    (["--sizes", ","], "sizes must be positive, got ','"),
+    (["--threads", "x"], "expected comma-separated thread counts or 'default', got 'x'"),
+    (["--threads", "0"], "thread counts must be >= 1, got 0"),
+    (["--threads", ","], "no thread count given"),
+    (["--rounds", "1.5"], "expected an integer, got '1.5'"),
+    (["--rounds", "0"], "must be >= 1, got 0"),
+])
+def test_cli_bad_arguments_are_clean_errors(argv, message, capsys):
+    from sigfast.__main__ import main
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ["--no-bench", "--no-check"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m sigfast")
+    assert message in err and argv[0] in err
+
+
+def test_cli_bad_argument_in_a_real_process_has_no_traceback():
+    proc = subprocess.run([*PYTHON, "-m", "sigfast", "--threads", "-3"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert "argument --threads: thread counts must be >= 1, got -3" in proc.stderr
+
+
+def test_cli_no_check_says_skipped():
+    proc = subprocess.run([*PYTHON, "-m", "sigfast", "--no-check", "--no-bench"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("self-check skipped (--no-check); ")
+    assert "all checks passed" not in proc.stdout and "PASS" not in proc.stdout
+    assert "SIMD active" in proc.stdout           # the configuration still printed

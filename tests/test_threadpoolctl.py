@@ -7,7 +7,7 @@ otherwise), so ``threadpoolctl.threadpool_limits`` must change what
 
 When run against an installed, repaired wheel (auditwheel / delocate /
 delvewheel), the OpenMP library that threadpoolctl finds must be the one
-vendored next to the package (``sigfast.libs/``, ``sigfast/.dylibs/``), not a
+vendored next to the package (``sigfast_ufuncs.libs/``, ``sigfast/.dylibs/``), not a
 system copy.
 
 No timing here: that threadpool_limits(1) really makes sigfast slower is
@@ -29,8 +29,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 # Directories repair tools vendor shared libraries into, relative to the
-# directory that holds the ``sigfast`` package (site-packages).
-_VENDOR_DIRS = (("sigfast.libs",), ("sigfast", ".dylibs"))
+# directory that holds the ``sigfast`` package (site-packages).  auditwheel
+# and delvewheel name theirs after the distribution, sigfast-ufuncs.
+_VENDOR_DIRS = (("sigfast_ufuncs.libs",), ("sigfast", ".dylibs"))
 _OMP_NAMES = ("gomp", "omp", "vcomp")
 
 

@@ -5,7 +5,7 @@
 #
 # Run from the repository root (it cd's there itself). Steps:
 #   1. python -m build --wheel                  (isolated build, PyPI build deps)
-#   2. auditwheel repair                        (bundles libgomp into sigfast.libs/)
+#   2. auditwheel repair                        (bundles libgomp into sigfast_ufuncs.libs/)
 #   3. add the GCC Runtime Library Exception to the wheel's
 #      *.dist-info/licenses/ (+ License-File in METADATA, RECORD rewritten;
 #      tools/add_wheel_license.py), then check it with `wheel unpack`
@@ -58,6 +58,11 @@ PYTAG=$("$PYTHON" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_in
 # the wheel is built for the tools venv's interpreter, i.e. for $PYTHON
 TOOLS_VENV=$WORK/tools-venv-$PYTAG
 EXCEPTION_TXT=$ROOT/tools/GCC_RUNTIME_LIBRARY_EXCEPTION.txt
+# The distribution (pyproject.toml's name, "sigfast-ufuncs") as it appears in
+# file names (wheel, sdist, dist-info, auditwheel's .libs folder); the import
+# package stays sigfast/.
+DIST_NAME=sigfast-ufuncs
+DIST_FILE=${DIST_NAME//-/_}
 
 step() { printf '\n=== %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -91,7 +96,7 @@ rm -rf "$RAW" && mkdir -p "$RAW"
 "$TPY" -m build --wheel --outdir "$RAW" -Ccompile-args="-j$JOBS" . > "$WORK/build-wheel.log" 2>&1 ||
     { tail -n 40 "$WORK/build-wheel.log"; die "wheel build failed (log: $WORK/build-wheel.log)"; }
 shopt -s nullglob
-raw_wheels=("$RAW"/sigfast-*.whl)
+raw_wheels=("$RAW"/"$DIST_FILE"-*.whl)
 [ ${#raw_wheels[@]} -eq 1 ] || die "expected one wheel in $RAW, got ${#raw_wheels[@]}"
 RAW_WHEEL=${raw_wheels[0]}
 echo "built $(basename "$RAW_WHEEL")"
@@ -103,7 +108,7 @@ rm -rf "$REPAIRED" && mkdir -p "$REPAIRED"
 auditwheel show "$RAW_WHEEL" | sed -n '1,20p'
 auditwheel repair --plat "$PLAT" -w "$REPAIRED" "$RAW_WHEEL" > "$WORK/auditwheel.log" 2>&1 ||
     { tail -n 30 "$WORK/auditwheel.log"; die "auditwheel repair failed"; }
-rep_wheels=("$REPAIRED"/sigfast-*.whl)
+rep_wheels=("$REPAIRED"/"$DIST_FILE"-*.whl)
 [ ${#rep_wheels[@]} -eq 1 ] || die "expected one repaired wheel, got ${#rep_wheels[@]}"
 REP_WHEEL=${rep_wheels[0]}
 WHEEL_NAME=$(basename "$REP_WHEEL")
@@ -122,16 +127,16 @@ cp -f "$REP_WHEEL" "$WHEEL"
 # re-read with `wheel unpack`, which checks every file against its RECORD hash
 rm -rf "$WORK/verify"
 "$TPY" -m wheel unpack -d "$WORK/verify" "$WHEEL" > /dev/null || die "RECORD check failed for $WHEEL"
-CHECK_TREE=$(echo "$WORK/verify"/sigfast-*)
-GOMP_LIBS=("$CHECK_TREE"/sigfast.libs/libgomp*.so*)
+CHECK_TREE=$(echo "$WORK/verify"/"$DIST_FILE"-*)
+GOMP_LIBS=("$CHECK_TREE"/"$DIST_FILE".libs/libgomp*.so*)
 BUNDLED_OMP=""
 if [ ${#GOMP_LIBS[@]} -gt 0 ]; then
     BUNDLED_OMP=$(basename "${GOMP_LIBS[0]}")
-    lic=$(echo "$CHECK_TREE"/sigfast-*.dist-info/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt)
+    lic=$(echo "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt)
     cmp -s "$lic" "$EXCEPTION_TXT" || die "exception text missing from $WHEEL"
-    grep -q '^License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt$' "$CHECK_TREE"/sigfast-*.dist-info/METADATA ||
+    grep -q '^License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt$' "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/METADATA ||
         die "METADATA lacks License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt"
-    grep -q 'licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt,sha256=' "$CHECK_TREE"/sigfast-*.dist-info/RECORD ||
+    grep -q 'licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt,sha256=' "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/RECORD ||
         die "RECORD has no entry for the exception text"
     echo "bundled $BUNDLED_OMP; licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt in the wheel (RECORD hashes verified)"
 else
@@ -152,10 +157,10 @@ for so in "$CHECK_TREE"/sigfast/*.so; do
     version_le "$v" "$GLIBC_MAX" || { echo "    ^ newer than GLIBC_$GLIBC_MAX"; glibc_fail=1; }
 done
 GLIBC_BUNDLED_MAX="-"
-for so in "$CHECK_TREE"/sigfast.libs/*.so*; do
+for so in "$CHECK_TREE"/"$DIST_FILE".libs/*.so*; do
     v=$(objdump -T "$so" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
     GLIBC_BUNDLED_MAX=${v:-none}
-    printf '  %-55s GLIBC_%s (bundled, not checked; sets the manylinux tag)\n' "sigfast.libs/$(basename "$so")" "$GLIBC_BUNDLED_MAX"
+    printf '  %-55s GLIBC_%s (bundled, not checked; sets the manylinux tag)\n' "$DIST_FILE.libs/$(basename "$so")" "$GLIBC_BUNDLED_MAX"
 done
 [ $glibc_fail -eq 0 ] || die "sigfast's own modules need glibc newer than $GLIBC_MAX"
 
@@ -256,7 +261,7 @@ if [ $SKIP_SDIST -eq 0 ]; then
     rm -rf "$SDIST_OUT" && mkdir -p "$SDIST_OUT"
     "$TPY" -m build --sdist --outdir "$SDIST_OUT" . > "$WORK/build-sdist.log" 2>&1 ||
         { tail -n 30 "$WORK/build-sdist.log"; die "sdist build failed"; }
-    sdists=("$SDIST_OUT"/sigfast-*.tar.gz)
+    sdists=("$SDIST_OUT"/"$DIST_FILE"-*.tar.gz)
     [ ${#sdists[@]} -eq 1 ] || die "expected one sdist"
     SDIST_NAME=$(basename "${sdists[0]}")
     cp "${sdists[0]}" "$DIST/$SDIST_NAME"
@@ -266,7 +271,7 @@ if [ $SKIP_SDIST -eq 0 ]; then
     step "install the sdist from scratch into a fresh venv and test"
     SVENV=$WORK/venv-sdist
     fresh_venv "$SVENV"
-    pipq "$SVENV/bin/python" -m pip install -q --no-binary sigfast \
+    pipq "$SVENV/bin/python" -m pip install -q --no-binary "$DIST_NAME" \
         --config-settings=compile-args="-j$JOBS" "$DIST/$SDIST_NAME[test]"
     run_tests "$SVENV" sdist
     SDIST_TESTS=$TESTS_SUMMARY

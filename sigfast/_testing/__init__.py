@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from .inputs import bce_pairs, bench_inputs, check_points, typical, whole_range
-from .ulp import split_longdouble, ulp_errors
+from .ulp import ulp_errors
 
 #: How tests and tools start a Python subprocess.  -P keeps the current
 #: directory off sys.path: started from the repository root, `python -c` /
@@ -29,4 +29,4 @@ def twin_rtol(dtype):
 
 
 __all__ = ["bce_pairs", "bench_inputs", "check_points", "typical", "whole_range",
-           "split_longdouble", "ulp_errors", "PYTHON", "twin_rtol"]
+           "ulp_errors", "PYTHON", "twin_rtol"]

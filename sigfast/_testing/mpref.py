@@ -35,6 +35,15 @@ def _bce(z, y):
     return max(z, 0) * (1 - y) + max(-z, 0) * y + mpmath.log1p(mpmath.exp(-abs(z)))
 
 
+def _bce_grad(z, y):
+    # sigma(z) - y.  For z > 0 as (1 - y) - sigma(-z): 1 - y is exact, and
+    # sigma(z) rounded to PREC bits would lose sigma(-z) < 2**-PREC entirely
+    # (sigma(100) - 1 came out as 0 instead of -3.7e-44).
+    if z > 0:
+        return (1 - y) - _sig(-z)
+    return _sig(z) - y
+
+
 #: registry name -> exact formula on mpf arguments
 EXACT = {
     "sigmoid": _sig,
@@ -46,7 +55,7 @@ EXACT = {
     "silu": lambda x: x * _sig(x),
     "silu_grad": lambda x: _sig(x) * (1 + x * _sig(-x)),
     "bce_with_logits": _bce,
-    "bce_with_logits_grad": lambda z, y: _sig(z) - y,
+    "bce_with_logits_grad": _bce_grad,
 }
 
 

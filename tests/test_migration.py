@@ -1,0 +1,164 @@
+"""The equivalences of docs/migration.md, row by row (SciPy and PyTorch rows
+when those are installed)."""
+import numpy as np
+import pytest
+
+import sigfast
+
+RTOL = {np.float32: 4 * 2.0 ** -23, np.float64: 4 * 2.0 ** -52}
+DTYPES = [np.float32, np.float64]
+
+
+def logits(dtype, n=20_001, scale=8.0):
+    # typical and large values, no subnormal results (the peers flush those)
+    x = np.random.default_rng(3).standard_normal(n) * scale
+    return np.clip(x, -60, 60).astype(dtype)
+
+
+def probs(dtype, n=20_001):
+    p = np.random.default_rng(4).uniform(0, 1, n)
+    return np.concatenate([p, [0.0, 1.0, 1e-30, 1 - 2.0 ** -20]]).astype(dtype)
+
+
+def close(got, want, dtype, rtol=None, atol=0.0):
+    # plus a few of the smallest subnormals: the peers' subnormal results
+    # are off by that much (sigfast's are rounded once)
+    atol = atol + 4 * float(np.finfo(dtype).smallest_subnormal)
+    np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(want, np.float64),
+                               rtol=rtol or RTOL[dtype], atol=atol)
+
+
+# ------------------------------------------------------------------ NumPy
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_expressions(dtype):
+    x = logits(dtype)
+    p = probs(dtype)[:-4]
+    y = (np.random.default_rng(5).random(x.size) < 0.5).astype(dtype)
+    with np.errstate(all="ignore"):
+        close(sigfast.sigmoid(x), 1 / (1 + np.exp(-x)), dtype)
+        close(sigfast.softplus(x), np.logaddexp(0, x), dtype)
+        close(sigfast.log_sigmoid(x), -np.logaddexp(0, -x), dtype)
+        close(sigfast.silu(x), x / (1 + np.exp(-x)), dtype)
+        # log(p/(1-p)) loses relative accuracy near p = 1/2: absolute bound there
+        close(sigfast.logit(p), np.log(p / (1 - p)), dtype, atol=8 * RTOL[dtype])
+        bce = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        close(sigfast.bce_with_logits(x, y), bce, dtype, atol=8 * RTOL[dtype])
+
+
+def test_where_idiom_leaves_initialised_out():
+    x = np.array([-2.0, 1.0, -0.5, 3.0])
+    out = np.zeros_like(x)
+    sigfast.sigmoid(x, out=out, where=x > 0)
+    np.testing.assert_array_equal(out, [0.0, sigfast.sigmoid(1.0), 0.0, sigfast.sigmoid(3.0)])
+
+
+# ------------------------------------------------------------------ SciPy
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scipy_special_rows(dtype):
+    sp = pytest.importorskip("scipy.special")
+    x = logits(dtype)
+    p = probs(dtype)
+    close(sigfast.sigmoid(x), sp.expit(x), dtype)
+    assert sigfast.expit is sigfast.sigmoid and sigfast.log_expit is sigfast.log_sigmoid
+    close(sigfast.log_sigmoid(x), sp.log_expit(x), dtype)
+    close(sigfast.logit(p), sp.logit(p), dtype)
+    close(sigfast.sigmoid_grad(x), sp.expit(x) * sp.expit(-x), dtype, rtol=3 * RTOL[dtype])
+    s = sp.expit(x)
+    close(sigfast.sigmoid_grad_from_output(s), s * (1 - s), dtype)
+    close(sigfast.silu(x), x * sp.expit(x), dtype, rtol=2 * RTOL[dtype])
+    if hasattr(sp, "softplus"):                         # SciPy >= 1.15
+        close(sigfast.softplus(x), sp.softplus(x), dtype)
+    # the documented difference: SciPy flushes subnormal results to 0
+    if dtype is np.float64:
+        assert sp.expit(-720.0) == 0 and sigfast.sigmoid(-720.0) > 0
+
+
+# ------------------------------------------------------------------ PyTorch
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_torch_rows(torch, dtype):
+    F = torch.nn.functional
+    x = logits(dtype)
+    t = torch.from_numpy(x)
+    close(sigfast.sigmoid(x), torch.sigmoid(t).numpy(), dtype, rtol=8 * RTOL[dtype])
+    close(sigfast.sigmoid(x), torch.special.expit(t).numpy(), dtype, rtol=8 * RTOL[dtype])
+    close(sigfast.log_sigmoid(x), F.logsigmoid(t).numpy(), dtype, rtol=8 * RTOL[dtype])
+    close(sigfast.silu(x), F.silu(t).numpy(), dtype, rtol=8 * RTOL[dtype])
+    # autograd gives the derivatives
+    tg = t.clone().requires_grad_(True)
+    F.silu(tg).sum().backward()
+    close(sigfast.silu_grad(x), tg.grad.numpy(), dtype, rtol=8 * RTOL[dtype],
+          atol=8 * RTOL[dtype])
+    tg = t.clone().requires_grad_(True)
+    torch.sigmoid(tg).sum().backward()
+    close(sigfast.sigmoid_grad(x), tg.grad.numpy(), dtype, rtol=8 * RTOL[dtype],
+          atol=2 * RTOL[dtype])   # PyTorch's s(1 - s) is 0 where sigfast's is tiny
+
+
+@pytest.mark.parametrize("beta", [1.0, 2.0, 0.5, 3.0])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_torch_softplus_beta_and_threshold(torch, dtype, beta):
+    F = torch.nn.functional
+    x = logits(dtype, scale=15.0)
+    got = F.softplus(torch.from_numpy(x), beta=beta).numpy()
+    b = dtype(beta)
+    # the table's plain row: softplus(beta x) / beta, up to PyTorch's switch
+    # to x where beta x > 20 (there they differ by < 2.1e-9 / beta)
+    plain = sigfast.softplus(b * x) / b
+    close(plain, got, dtype, rtol=8 * RTOL[dtype], atol=2.1e-9 / beta)
+    # the exact row reproduces the switch
+    exact = np.where(b * x > 20, x, plain)
+    close(exact, got, dtype, rtol=8 * RTOL[dtype])
+    switched = b * x > 20
+    assert switched.any() and np.array_equal(got[switched], x[switched])
+
+
+@pytest.mark.parametrize("eps", [None, 1e-6, 0.01])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_torch_logit_eps(torch, dtype, eps):
+    p = probs(dtype)
+    got = torch.logit(torch.from_numpy(p), eps=eps).numpy()
+    if eps is None:
+        want = sigfast.logit(p)
+    else:
+        want = sigfast.logit(np.clip(p, dtype(eps), 1 - dtype(eps)))
+    # torch's log(p / (1 - p)) is less accurate near p = 1/2: absolute bound there
+    close(want, got, dtype, rtol=8 * RTOL[dtype], atol=8 * RTOL[dtype])
+    if eps is not None:
+        assert np.all(np.isfinite(got)) and np.all(np.isfinite(want))
+
+
+def test_torch_losses(torch):
+    F = torch.nn.functional
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((64, 5)) * 3
+    y = (rng.random((64, 5)) < 0.4).astype(np.float64)
+    w = rng.random((64, 1))
+    pw = np.array([1.0, 2.0, 0.5, 3.0, 1.5])
+    tz, ty = torch.from_numpy(z), torch.from_numpy(y)
+    for r in ("mean", "sum", "none"):
+        want = F.binary_cross_entropy_with_logits(
+            tz, ty, weight=torch.from_numpy(w), pos_weight=torch.from_numpy(pw),
+            reduction=r).numpy()
+        got = sigfast.binary_cross_entropy_with_logits(z, y, weight=w, pos_weight=pw,
+                                                       reduction=r)
+        # PyTorch loses relative accuracy on tiny elementwise terms: the
+        # absolute bound is relative to the result's scale
+        close(got, want, np.float64, rtol=1e-13, atol=1e-13 * np.max(np.abs(want)))
+    want = F.binary_cross_entropy_with_logits(tz, ty, reduction="none").numpy()
+    close(sigfast.bce_with_logits(z, y), want, np.float64, rtol=1e-13,
+          atol=1e-13 * np.max(want))
+    tzg = tz.clone().requires_grad_(True)
+    F.binary_cross_entropy_with_logits(tzg, ty).backward()
+    close(sigfast.binary_cross_entropy_with_logits_grad(z, y), tzg.grad.numpy(),
+          np.float64, rtol=1e-13, atol=1e-17)
+    p = sigfast.sigmoid(z)
+    close(sigfast.binary_cross_entropy(p, y),
+          F.binary_cross_entropy(torch.from_numpy(p), ty).numpy(), np.float64, rtol=1e-12)

@@ -1,0 +1,161 @@
+"""Packaging facts that must agree across files: the distribution name and
+every install line, the single version, the NumPy floor, the development
+requirements; and the two install-time guards (the pickle hook for old NumPy,
+the check that refuses an editable build in a throw-away environment)."""
+import importlib.metadata
+import importlib.util
+import pathlib
+import pickle
+import re
+import subprocess
+import tomllib
+
+import numpy as np
+import pytest
+
+import sigfast
+from sigfast._testing import PYTHON
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DIST = "sigfast-ufuncs"
+
+pytestmark = pytest.mark.skipif(not (ROOT / "pyproject.toml").is_file(),
+                                reason="needs the source tree next to tests/")
+
+
+def pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def meson_version():
+    text = (ROOT / "meson.build").read_text()
+    return re.search(r"project\([^)]*?version:\s*'([^']+)'", text, re.S).group(1)
+
+
+# ---------------------------------------------------------------- name, version
+
+def test_distribution_name_and_single_version():
+    proj = pyproject()["project"]
+    assert proj["name"] == DIST
+    assert "version" not in proj and "version" in proj["dynamic"]
+    assert sigfast.__version__ == meson_version()
+    try:
+        assert importlib.metadata.version(DIST) == meson_version()
+    except importlib.metadata.PackageNotFoundError:    # pragma: no cover
+        pass                                            # e.g. a bare build dir
+
+
+def test_citation_and_changelog_follow_the_version():
+    v = meson_version()
+    cff = (ROOT / "CITATION.cff").read_text()
+    assert re.search(rf"^version: {re.escape(v)}$", cff, re.M)
+    assert re.search(rf"^## {re.escape(v)}\b", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    repo = re.search(r'^repository-code: "([^"]+)"', cff, re.M).group(1)
+    assert pyproject()["project"]["urls"]["Source"] == repo
+
+
+def _install_commands():
+    """Every `pip install ...` command in the docs (code blocks and inline code)."""
+    out = []
+    for path in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for cmd in re.findall(r"pip install [^`\n#&;|]*", path.read_text()):
+            out.append((path.name, cmd.strip()))
+    return out
+
+
+def test_install_lines_name_the_distribution_not_the_pypi_squatter():
+    cmds = _install_commands()
+    assert any(DIST in c for _, c in cmds)
+    for where, cmd in cmds:
+        for arg in cmd.split()[2:]:
+            arg = arg.strip("\"'")
+            # `sigfast` or `sigfast[extra]` would install the unrelated PyPI project
+            assert not re.fullmatch(r"sigfast(\[.*\])?", arg), (where, cmd)
+            assert not re.match(r"(.*/)?sigfast-[^u]", arg), (where, cmd)  # old file names
+
+
+# ------------------------------------------------------------------ NumPy floor
+
+def test_numpy_floor_agrees_everywhere():
+    oldest_numpy = load_tool("oldest_numpy")
+    low = oldest_numpy.floor()
+    major, minor = low.split(".")[:2]
+    meson = (ROOT / "sigfast" / "meson.build").read_text()
+    assert f"-DNPY_TARGET_VERSION=NPY_{major}_{minor}_API_VERSION" in meson
+    assert f"NumPy >= {major}.{minor}" in (ROOT / "docs" / "wheels.md").read_text()
+    assert f"NumPy >= {major}.{minor}" in (ROOT / "README.md").read_text()
+    # the build itself needs NumPy 2 (its headers target the floor)
+    assert "numpy>=2.0" in pyproject()["build-system"]["requires"]
+
+
+def test_oldest_numpy_picks_the_first_release_with_a_wheel():
+    oldest = load_tool("oldest_numpy").oldest
+    versions = ["2.1.0", "2.0.2", "1.26.4", "1.26.0", "2.1.0rc1", "1.25.0"]
+    assert oldest(versions, "1.25") == "1.25.0"
+    assert oldest([v for v in versions if v != "1.25.0"], "1.25") == "1.26.0"
+    assert oldest(versions, "2.1") == "2.1.0"
+    assert oldest([], "1.25") is None
+
+
+# ------------------------------------------------------------- development set-up
+
+def _req_names(reqs):
+    return {re.split(r"[<>=!~\[; ]", r.strip(), maxsplit=1)[0].lower()
+            for r in reqs if r.strip() and not r.strip().startswith("#")}
+
+
+def test_requirements_dev_has_the_build_and_test_dependencies():
+    lines = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    have = {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
+    toml = pyproject()
+    for req in toml["build-system"]["requires"] + toml["project"]["optional-dependencies"]["test"]:
+        assert req.replace(" ", "") in have, req
+    assert "ninja" in _req_names(have)
+
+
+def test_build_env_check_refuses_isolated_environments(tmp_path):
+    check = load_tool("check_build_env")
+    iso = "/tmp/pip-build-env-x1y2/overlay/lib/python3.11/site-packages/numpy/_core/include"
+    assert check.isolated(iso)
+    assert check.isolated("/tmp/build-env-abc/lib/python3.12/site-packages/numpy/_core/include")
+    assert not check.isolated(str(tmp_path / "venv" / "lib" / "numpy" / "_core" / "include"))
+    proc = subprocess.run([*PYTHON, str(ROOT / "tools" / "check_build_env.py"), iso],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "pip install --no-build-isolation -e ." in proc.stdout
+    assert "requirements-dev.txt" in proc.stdout
+    ok = subprocess.run([*PYTHON, str(ROOT / "tools" / "check_build_env.py"),
+                         np.get_include()], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stdout
+
+
+# ------------------------------------------------------------------ pickling
+
+def test_pickle_hook_for_numpy_without_ufunc_module():
+    """The copyreg path NumPy < 2.2 takes (there a ufunc's __module__ cannot
+    be set), forced here on any NumPy in a subprocess."""
+    code = (
+        "import pickle, numpy as np, sigfast\n"
+        "sigfast._install_pickle_hook(); sigfast._install_pickle_hook()\n"
+        "for name, uf in sigfast.UFUNCS.items():\n"
+        "    b = pickle.dumps(uf)\n"
+        "    assert b'_unpickle_ufunc' in b and pickle.loads(b) is uf, name\n"
+        "assert pickle.loads(pickle.dumps(np.exp)) is np.exp\n"
+        "assert b'_unpickle_ufunc' not in pickle.dumps(np.add)\n"
+        "print('ok', len(sigfast.UFUNCS))\n")
+    proc = subprocess.run([*PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["ok", str(len(sigfast.UFUNCS))]
+
+
+def test_ufuncs_pickle_by_name_in_this_process():
+    for name, uf in sigfast.UFUNCS.items():
+        assert pickle.loads(pickle.dumps(uf)) is uf
+        assert b"sigfast" in pickle.dumps(uf)
