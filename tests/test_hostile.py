@@ -79,7 +79,6 @@ BAD = {
     "bytes": lambda: np.array([b"0.5", b"a"]),
     "datetime": lambda: np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[D]"),
     "timedelta": lambda: np.array([1, 2], dtype="timedelta64[s]"),
-    "longdouble": lambda: np.array([0.5, 1.0], dtype=np.longdouble),
     "huge_python_int": lambda: [10 ** 400, 1],
 }
 
@@ -100,7 +99,7 @@ def test_bad_dtype_is_typeerror_and_out_untouched(name, bad):
         assert np.all(out == 7.0)
 
 
-@pytest.mark.parametrize("bad", [b for b in BAD if b != "longdouble"])
+@pytest.mark.parametrize("bad", list(BAD))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_losses_bad_dtype_is_typeerror(loss, bad):
     good = np.array([0.25, 0.5])

@@ -164,3 +164,35 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
             scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
             off += m
     restore_fpflags(flags)
+
+
+# ---------------------------------------------------------------------------
+# long double: scalar loops over the `<name>_ld` formulas (longdouble.pxd).
+# The ufunc's data pointer holds the formula itself; no threads, no blocks:
+# this path is for correctness, not speed.
+# ---------------------------------------------------------------------------
+
+ctypedef long double (*ldu_t)(long double) noexcept nogil
+ctypedef long double (*ldb_t)(long double, long double) noexcept nogil
+
+
+cdef inline void ld_unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                               ldu_t f) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    for i in range(dims[0]):
+        (<long double*>(args[1] + i * steps[1]))[0] = f(
+            (<const long double*>(args[0] + i * steps[0]))[0])
+    restore_fpflags(flags)
+
+
+cdef inline void ld_binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                                ldb_t f) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    for i in range(dims[0]):
+        (<long double*>(args[2] + i * steps[2]))[0] = f(
+            (<const long double*>(args[0] + i * steps[0]))[0],
+            (<const long double*>(args[1] + i * steps[1]))[0])
+    restore_fpflags(flags)
+
