@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import Prepared, any_dask, check_reduction, finish, norm_axis
+from ._validate import Prepared, acc_dtype, any_dask, check_reduction, finish, norm_axis
 
 
 def _dask_switch(func):
@@ -38,9 +38,9 @@ def _reduce(p, reduction, axis, want_grad):
         if reduction == "none":
             return loss, grad
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
-        # Deterministic per-axis float64 sums (NumPy's pairwise summation has a
-        # fixed order for a given layout).
-        red = loss.sum(axis=ax, dtype=np.float64)
+        # Deterministic per-axis float64 (long double) sums (NumPy's pairwise
+        # summation has a fixed order for a given layout).
+        red = loss.sum(axis=ax, dtype=acc_dtype(p.dtype))
         if reduction == "mean":
             red = red / cnt if cnt else red * np.nan
             if grad is not None and cnt:
@@ -88,8 +88,10 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
 
     Returns
     -------
-    ndarray or scalar of the inputs' floating dtype (float32 or float64).
-    Terms are computed in that precision and summed in float64.
+    ndarray or scalar of the inputs' floating dtype (float32, float64 or
+    long double; float16 inputs give float32).  Terms are
+    computed in that precision and summed in float64 (long double: in long
+    double, through the long double ufunc loops instead of the fused pass).
 
     Notes
     -----

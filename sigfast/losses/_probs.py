@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import _dispatch
-from ._validate import as_real, broadcast_shape, check_reduction, compute_dtype
+from ._validate import acc_dtype, as_real, broadcast_shape, check_reduction, compute_dtype
 
 
 def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=None):
@@ -27,23 +27,27 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
     y = as_real("targets", targets)
     w = None if weight is None else as_real("weight", weight)
     dt = compute_dtype(p, y, w)
+    wt = acc_dtype(dt)          # float64, or long double for long double
     shape = broadcast_shape([("probs", p), ("targets", y), ("weight", w)])
-    pf = np.asarray(p, np.float64)
+    pf = np.asarray(p, wt)
     if np.any((pf < 0) | (pf > 1)):
         raise ValueError("all elements of probs must be between 0 and 1")
     if eps is not None:
         pf = np.clip(pf, eps, 1 - eps)
-    yf = np.asarray(y, np.float64)
+    yf = np.asarray(y, wt)
     with np.errstate(divide="ignore"):
         lp = np.maximum(np.log(pf), -100.0)
         l1p = np.maximum(np.log1p(-pf), -100.0)
     loss = -(yf * lp + (1 - yf) * l1p)
     if w is not None:
-        loss = loss * np.asarray(w, np.float64)
+        loss = loss * np.asarray(w, wt)
     loss = np.broadcast_to(loss, shape)
     if reduction == "none":
         return loss.astype(dt)
-    total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss))
+    if wt == np.longdouble:
+        total = np.sum(loss, dtype=wt)
+    else:
+        total = math.fsum(loss.ravel()) if loss.size < 1 << 16 else float(np.sum(loss))
     return dt.type(total / loss.size if reduction == "mean" else total)
 
 
@@ -65,8 +69,9 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     y = as_real("targets", targets)
     dt = compute_dtype(z, y)
     broadcast_shape([("logits", z), ("targets", y)])
-    zf = np.asarray(z, np.float64)
-    yf = np.asarray(y, np.float64)
+    wt = acc_dtype(dt)          # float64, or long double for long double
+    zf = np.asarray(z, wt)
+    yf = np.asarray(y, wt)
     ce = uf.bce_with_logits(zf, yf)
     if gamma == 0:
         mod = 1.0
@@ -81,5 +86,6 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     if reduction == "none":
         return np.asarray(loss, dtype=dt)
     loss = np.asarray(loss)
-    total = float(np.sum(loss, dtype=np.float64))
+    total = np.sum(loss, dtype=wt)
+    total = total if wt == np.longdouble else float(total)
     return dt.type(total / loss.size if reduction == "mean" else total)

@@ -15,21 +15,35 @@ from .. import _dispatch
 REDUCTIONS = ("none", "mean", "sum")
 
 
+def check_dtype(name, dt):
+    """TypeError unless ``dt`` is a real floating, integer or bool dtype."""
+    if dt.kind not in "fiub":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
+    return dt
+
+
 def as_real(name, a):
     """Array of a real floating or integer/bool dtype; TypeError otherwise."""
     arr = np.asarray(a)
-    k = arr.dtype.kind
-    if k not in "fiub":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    check_dtype(name, arr.dtype)
     return arr
 
 
 def compute_dtype(*arrays):
-    """float32 or float64: the floating precision of the given arrays."""
+    """float32, float64 or long double: the floating precision of the given
+    arrays (float16 computes in float32, integers in float64)."""
     dt = np.result_type(*[a.dtype for a in arrays if a is not None], np.float16)
     if dt.kind != "f":
         return np.dtype(np.float64)
+    if dt == np.longdouble:
+        return np.dtype(np.longdouble)
     return np.dtype(np.float64) if dt.itemsize > 4 else np.dtype(np.float32)
+
+
+def acc_dtype(dtype):
+    """The type sums of ``dtype`` values are taken in: long double for long
+    double, float64 otherwise."""
+    return np.dtype(np.longdouble) if np.dtype(dtype) == np.longdouble else np.dtype(np.float64)
 
 
 def is_dask(a):
@@ -81,14 +95,16 @@ def norm_axis(axis, ndim):
 
 def sum_to_shape(grad, shape, dtype):
     """Sum a broadcast-shape gradient back to ``shape`` (the autograd rule),
-    in float64, rounded to ``dtype``.  Works on NumPy and dask arrays."""
+    in float64 (long double for long double), rounded to ``dtype``.  Works
+    on NumPy and dask arrays."""
     if tuple(grad.shape) == tuple(shape):
         return grad
+    acc = acc_dtype(dtype)
     extra = grad.ndim - len(shape)
-    g = grad.sum(axis=tuple(range(extra)), dtype=np.float64) if extra else grad
+    g = grad.sum(axis=tuple(range(extra)), dtype=acc) if extra else grad
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True, dtype=np.float64)
+        g = g.sum(axis=axes, keepdims=True, dtype=acc)
     return g.astype(dtype).reshape(shape)
 
 
@@ -142,12 +158,50 @@ class Prepared:
                                                            self.shape)).reshape(-1)
 
     def run(self, want_loss, want_grad, grad_scale):
-        """One fused pass: (float64 total, loss array or None, grad array or None)."""
+        """One fused pass: (float64 total, loss array or None, grad array or None).
+        Long double goes through :meth:`run_longdouble` (long double total)."""
+        if self.dtype == np.longdouble:
+            return self.run_longdouble(want_loss, want_grad, grad_scale)
         loss = np.empty(self.shape, self.dtype) if want_loss else None
         grad = np.empty(self.shape, self.dtype) if want_grad else None
         total = _dispatch.active().fused.bce_fused_pass(
             self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale))
         return total, loss, grad
+
+    def run_longdouble(self, want_loss, want_grad, grad_scale):
+        """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
+        expressions over the long double ufunc loops: correct, not fused.
+        Returns (long double total, loss or None, grad or None)."""
+        uf = _dispatch.active().ufuncs
+        L = np.longdouble
+        z, y = self.z, self.y
+        n = self.n
+        w = self.w[0] if self.w.size == 1 else self.w.reshape(self.shape)
+        # pos_weight: one value, full size, or one per class (along the last axis)
+        pw = (self.pw[0] if self.pw.size == 1 else
+              self.pw.reshape(self.shape) if self.pw.size == n else self.pw)
+        plain = self.w.size == 1 and w == 1 and self.pw.size == 1 and pw == 1 and self.ls == 0
+        yy = y if self.ls == 0 else y * L(1 - self.ls) + L(0.5 * self.ls)
+        omy = 1 - yy
+        with np.errstate(invalid="ignore", over="ignore"):
+            if plain:
+                loss = uf.bce_with_logits(z, y)          # the ufunc's values, bit for bit
+            else:
+                Lz = uf.softplus(-np.abs(z))             # log1p(exp(-|z|))
+                t1 = np.where(omy == 0, L(0), np.maximum(z, 0) * omy)
+                t2 = np.where(yy == 0, L(0), np.maximum(-z, 0) * yy) * pw
+                c = np.where(pw == 1, L(1), omy + yy * pw)
+                loss = ((t1 + t2) + c * Lz) * w
+            loss = np.broadcast_to(loss, self.shape)
+            total = np.sum(loss, dtype=L) if n else L(0)
+            grad = None
+            if want_grad:
+                g1 = uf.bce_with_logits_grad(z, yy)      # sigma(z) - y', no cancellation
+                g = np.where(pw == 1, g1,
+                             omy * uf.sigmoid(z) - pw * yy * uf.sigmoid(-z))
+                grad = np.asarray((g * w) * L(grad_scale), L)
+                grad = np.ascontiguousarray(np.broadcast_to(grad, self.shape))
+        return total, (np.ascontiguousarray(loss) if want_loss else None), grad
 
     def reduce_grad_to_logits(self, grad):
         return sum_to_shape(grad, self.logits_shape, self.dtype)
