@@ -259,3 +259,18 @@ def test_generated_constants_are_current():
     pytest.importorskip("mpmath")
     r = subprocess.run([*PYTHON, str(script), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_dask_losses_compute_in_longdouble():
+    da = pytest.importorskip("dask.array")
+    z = np.linspace(-5, 5, 100, dtype=L) * (1 + L(2) ** -60)
+    y = (np.arange(100) % 3 / 2).astype(L)
+    dz = da.from_array(z, chunks=30)
+    for red in ("none", "mean", "sum"):
+        got = sigfast.binary_cross_entropy_with_logits(dz, y, reduction=red).compute()
+        want = sigfast.binary_cross_entropy_with_logits(z, y, reduction=red)
+        assert got.dtype == L
+        np.testing.assert_allclose(got, want, rtol=4 * FI.eps)
+    g = sigfast.binary_cross_entropy_with_logits_grad(dz, y, reduction="none").compute()
+    assert g.dtype == L
+    np.testing.assert_array_equal(g, sigfast.bce_with_logits_grad(z, y))
