@@ -42,7 +42,7 @@ simd_level: Final[Literal["baseline", "avx2", "avx512"]]
 
 @type_check_only
 class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
-    """A sigfast ufunc of one input: e->e, f->f, d->d, g->g."""
+    """A sigfast ufunc of one input: e->e, f->f, d->d, g->g (and bfloat16 with ml_dtypes)."""
 
     @property
     def nin(self) -> Literal[1]: ...
@@ -107,7 +107,7 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
 
 @type_check_only
 class _BinaryUFunc(np.ufunc):  # type: ignore[misc]
-    """A sigfast ufunc of two inputs: ee->e, ff->f, dd->d, gg->g."""
+    """A sigfast ufunc of two inputs: ee->e, ff->f, dd->d, gg->g (and bfloat16 with ml_dtypes)."""
 
     @property
     def nin(self) -> Literal[2]: ...

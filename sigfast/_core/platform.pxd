@@ -15,6 +15,8 @@ cdef extern from "numpy/halffloat.h" nogil:
 
 cdef extern from "sf_platform.h" nogil:
     const char* SF_LEVEL_NAME
+    unsigned int sf_f2u(float x)
+    float sf_u2f(unsigned int u)
     double sf_pow2d(double k)
     double sf_logbd(double x)
     double sf_mantd(double x)

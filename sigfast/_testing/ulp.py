@@ -2,7 +2,7 @@
 
 The exact value is given as a double-word pair ``(hi, lo)`` (hi = the exact
 value rounded to the working type, lo = the rest): float64 pairs (about 107
-bits on every platform) for float16/32/64 results, long double
+bits on every platform) for float16/32/64 and bfloat16 results, long double
 pairs for long double results (whose range and precision float64 cannot
 hold).  The error of ``got`` is ``|got - (hi + lo)|`` in ulps of the exact
 value in the output dtype; where the exact value is subnormal the ulp is the
@@ -11,10 +11,18 @@ result flushed to 0 counts as millions of ulps, as it should.
 """
 import numpy as np
 
+#: ml_dtypes.bfloat16 (a NumPy user dtype whose np.finfo fails): precision,
+#: minimum normal exponent, largest finite value.
+BFLOAT16 = (8, -126, 3.3895313892515355e38)
+
+
 def float_format(dtype):
     """(precision p, minimum exponent emin, largest finite) of a floating
     dtype: the ulp of x is 2**(max(floor(log2|x|), emin) - p + 1)."""
-    fi = np.finfo(np.dtype(dtype))
+    dt = np.dtype(dtype)
+    if dt.name == "bfloat16":
+        return BFLOAT16
+    fi = np.finfo(dt)
     return fi.nmant + 1, int(fi.minexp), fi.max
 
 

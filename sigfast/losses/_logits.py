@@ -89,7 +89,7 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     Returns
     -------
     ndarray or scalar of the inputs' floating dtype (float32, float64 or
-    long double; float16 inputs give float32).  Terms are
+    long double; float16 and bfloat16 inputs give float32).  Terms are
     computed in that precision and summed in float64 (long double: in long
     double, through the long double ufunc loops instead of the fused pass).
 

@@ -15,15 +15,21 @@ from .. import _dispatch
 REDUCTIONS = ("none", "mean", "sum")
 
 
+def is_bfloat16(dt):
+    """ml_dtypes.bfloat16 (a NumPy user dtype of kind "V"), told by its name
+    so that ml_dtypes is never imported here."""
+    return dt.kind == "V" and dt.name == "bfloat16"
+
+
 def check_dtype(name, dt):
-    """TypeError unless ``dt`` is a real floating, integer or bool dtype."""
-    if dt.kind not in "fiub":
+    """TypeError unless ``dt`` is a real floating, integer, bool or bfloat16 dtype."""
+    if dt.kind not in "fiub" and not is_bfloat16(dt):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
     return dt
 
 
 def as_real(name, a):
-    """Array of a real floating or integer/bool dtype; TypeError otherwise."""
+    """Array of a real floating, integer/bool or bfloat16 dtype; TypeError otherwise."""
     arr = np.asarray(a)
     check_dtype(name, arr.dtype)
     return arr
@@ -31,8 +37,10 @@ def as_real(name, a):
 
 def compute_dtype(*arrays):
     """float32, float64 or long double: the floating precision of the given
-    arrays (float16 computes in float32, integers in float64)."""
-    dt = np.result_type(*[a.dtype for a in arrays if a is not None], np.float16)
+    arrays (float16 and bfloat16 compute in float32, integers in float64)."""
+    dts = [np.dtype(np.float32) if is_bfloat16(a.dtype) else a.dtype
+           for a in arrays if a is not None]
+    dt = np.result_type(*dts, np.float16)
     if dt.kind != "f":
         return np.dtype(np.float64)
     if dt == np.longdouble:
