@@ -238,8 +238,14 @@ def test_dense_longdouble_grid(name):
     if name == "logit":
         x = L(0.5) + np.linspace(-1e-3, 1e-3, 801, dtype=L) * (1 + L(2) ** -62)
     elif name == "silu_grad":
-        # around the zero of silu', x0 = -1.27846454276107379510935873902...
-        x = L("-1.2784645427610737951") + np.linspace(-0.02, 0.02, 801, dtype=L) * (1 + L(2) ** -62)
+        # around the zero of silu', x0 = -1.27846454276107379510935873902...,
+        # and the 40 long doubles nearest to it
+        x0 = L("-1.27846454276107379510935873902")
+        near = [x0]
+        for _ in range(20):
+            near = [np.nextafter(near[0], L(-2))] + near + [np.nextafter(near[-1], L(0))]
+        x = np.concatenate([x0 + np.linspace(-0.02, 0.02, 801, dtype=L) * (1 + L(2) ** -62),
+                            np.array(near, L)])
     else:
         x = np.linspace(-50, 50, 801, dtype=L) * (1 + L(2) ** -62)
     got = getattr(sigfast, name)(x)
@@ -274,3 +280,25 @@ def test_dask_losses_compute_in_longdouble():
     g = sigfast.binary_cross_entropy_with_logits_grad(dz, y, reduction="none").compute()
     assert g.dtype == L
     np.testing.assert_array_equal(g, sigfast.bce_with_logits_grad(z, y))
+
+
+def test_other_long_double_formats():
+    # IEEE quad (aarch64 Linux) and IEEE double (MSVC, macOS arm64): the same
+    # kernels compiled for those formats on x86-64 Linux (software quad) and
+    # checked against mpmath by tools/longdouble_formats.py
+    import pathlib
+    import platform
+    import shutil
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).resolve().parents[1] / "tools" / "longdouble_formats.py"
+    if not script.exists():
+        pytest.skip("not run from a source checkout")
+    if sys.platform != "linux" or platform.machine() != "x86_64" or not shutil.which("gcc"):
+        pytest.skip("needs x86-64 Linux with gcc (glibc's _Float128 functions)")
+    pytest.importorskip("mpmath")
+    pytest.importorskip("Cython")
+    r = subprocess.run([sys.executable, str(script), "--n", "600"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count(" max ") == 2 * len(NAMES), r.stdout

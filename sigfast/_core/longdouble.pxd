@@ -21,7 +21,7 @@ from sigfast._core.platform cimport (
     fabsl, ldexpl, frexpl, INFINITY, NAN,
     SF_LD_SPLITTER, SF_LD_SPLIT_MAX, SF_LD_AMAX, SF_LD_INV_LN2, SF_LD_SQRT2,
     SF_LD_SILU_WINDOW, SF_LD_LN2_C1, SF_LD_LN2_C2, SF_LD_LN2_C3, SF_LD_LN2_C4,
-    SF_LD_SILU_X0_D1, SF_LD_SILU_X0_D2, SF_LD_SILU_X0_D3,
+    SF_LD_SILU_X0_D1, SF_LD_SILU_X0_D2, SF_LD_SILU_X0_D3, SF_LD_SILU_X0_D4, SF_LD_SILU_X0_D5,
     SF_LD_SILU_T1_D1, SF_LD_SILU_T1_D2, SF_LD_SILU_T1_D3,
     SF_LD_EXP_DEG, SF_LD_LOG_TERMS, SF_LD_SILU_DEG, SF_LD_KSERIES,
     sf_ld_invfact, sf_ld_atanh2, sf_ld_silu_taylor)
@@ -288,13 +288,18 @@ cdef inline ld silu_ld(ld x) noexcept nogil:
 
 
 cdef inline ld ld_silu_grad_near_zero(ld x) noexcept nogil:
-    # silu' about its zero x0 = D1 + D2 + D3: delta = x - x0 = dh + dl (x - D1
-    # is exact, Sterbenz); T1 delta with T1 = silu''(x0) in three doubles,
-    # plus the Taylor tail sum_{n>=2} c_n delta**n.
-    cdef ld dh, dl, p, pe, tail
+    # silu' about its zero x0 = D1 + ... + D5 (five doubles: x may lie within
+    # a quad ulp of x0, and delta must still be exact to p bits):
+    # delta = x - x0 = dh + dl, with x - D1 exact (Sterbenz) and D2, D3
+    # taken off by TwoSums (the second is exact when delta is tiny), then
+    # renormalized so that the tail, in dh alone, misses nothing.  T1 delta
+    # with T1 = silu''(x0) in three doubles, plus sum_{n>=2} c_n delta**n.
+    cdef ld dh, dl, e1, e2, p, pe, tail
     cdef int n
-    dh = ld_two_sum(x - <ld>SF_LD_SILU_X0_D1, -<ld>SF_LD_SILU_X0_D2, &dl)
-    dl = dl - <ld>SF_LD_SILU_X0_D3
+    dh = ld_two_sum(x - <ld>SF_LD_SILU_X0_D1, -<ld>SF_LD_SILU_X0_D2, &e1)
+    dh = ld_two_sum(dh, -<ld>SF_LD_SILU_X0_D3, &e2)
+    dl = (e1 + e2) - (<ld>SF_LD_SILU_X0_D4 + <ld>SF_LD_SILU_X0_D5)
+    dh = ld_fast_two_sum(dh, dl, &dl)
     p = dh * <ld>SF_LD_SILU_T1_D1
     pe = (ld_prod_err(dh, SF_LD_SILU_T1_D1, p)
           + (dh * (<ld>SF_LD_SILU_T1_D2 + <ld>SF_LD_SILU_T1_D3) + dl * <ld>SF_LD_SILU_T1_D1))

@@ -52,7 +52,8 @@ cdef extern from "sf_longdouble.h" nogil:
     const long double SF_LD_SPLITTER, SF_LD_SPLIT_MAX, SF_LD_AMAX, SF_LD_INV_LN2
     const long double SF_LD_SQRT2, SF_LD_SILU_WINDOW
     const double SF_LD_LN2_C1, SF_LD_LN2_C2, SF_LD_LN2_C3, SF_LD_LN2_C4
-    const double SF_LD_SILU_X0_D1, SF_LD_SILU_X0_D2, SF_LD_SILU_X0_D3
+    const double SF_LD_SILU_X0_D1, SF_LD_SILU_X0_D2, SF_LD_SILU_X0_D3, SF_LD_SILU_X0_D4
+    const double SF_LD_SILU_X0_D5
     const double SF_LD_SILU_T1_D1, SF_LD_SILU_T1_D2, SF_LD_SILU_T1_D3
     const int SF_LD_EXP_DEG, SF_LD_LOG_TERMS, SF_LD_SILU_DEG, SF_LD_KSERIES
     const long double sf_ld_invfact[27]

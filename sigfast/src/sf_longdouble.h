@@ -77,10 +77,13 @@ static const long double sf_ld_atanh2[25] = {
 #define SF_LD_LN2_C2 -0x1.718432a200000p-35
 #define SF_LD_LN2_C3 0x1.3c7673007e5edp-69
 #define SF_LD_LN2_C4 0x1.7a079a193394cp-123
-/* The zero of silu', x0 = D1 + D2 + D3 (three doubles, about 160 bits). */
+/* The zero of silu', x0 = D1 + ... + D5 (five doubles, about 265 bits:
+ * x - x0 must keep its relative accuracy for x within a quad ulp of x0). */
 #define SF_LD_SILU_X0_D1 -0x1.474973c84120bp+0
 #define SF_LD_SILU_X0_D2 -0x1.f8d74bc9ac154p-54
 #define SF_LD_SILU_X0_D3 -0x1.44a50180ba780p-108
+#define SF_LD_SILU_X0_D4 0x1.3cbf3ae682137p-162
+#define SF_LD_SILU_X0_D5 -0x1.d0fba052340e5p-216
 /* Taylor series of silu' about x0: T1 = silu''(x0) as three doubles,
  * then silu^(n+1)(x0)/n! for n = 2..17. */
 #define SF_LD_SILU_T1_D1 0x1.be1410460527fp-3
