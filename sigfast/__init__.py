@@ -1,6 +1,7 @@
 """sigfast: the sigmoid family as fast, accurate NumPy ufuncs.
 
-Ufuncs (float16, float32 and float64 loops; broadcasting, ``out=``, ``where=``):
+Ufuncs (float16, float32, float64 and long double loops, bfloat16 when
+ml_dtypes is installed; broadcasting, ``out=``, ``where=``):
 
 * ``sigmoid`` (alias ``expit``), ``sigmoid_grad``, ``sigmoid_grad_from_output``
 * ``log_sigmoid`` (alias ``log_expit``), ``softplus``, ``logit``

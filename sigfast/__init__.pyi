@@ -2,8 +2,8 @@
 
 The ufuncs are real ``numpy.ufunc`` objects; here they are typed as private,
 type-check-only ``numpy.ufunc`` subclasses (the approach of NumPy's own
-stubs) whose ``__call__`` maps float16/float32/float64 inputs to the same
-dtype and Python floats/ints to float64.  Everything a ``numpy.ufunc`` has
+stubs) whose ``__call__`` maps float16/float32/float64/longdouble inputs to
+the same dtype and Python floats/ints to float64.  Everything a ``numpy.ufunc`` has
 (``.types``, ``.reduce``, ``.outer``, ``.at``, ...) is inherited.
 
 Every public name below is exported (no ``__all__`` here: the runtime one is
@@ -42,7 +42,7 @@ simd_level: Final[Literal["baseline", "avx2", "avx512"]]
 
 @type_check_only
 class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
-    """A sigfast ufunc of one input: e->e, f->f, d->d."""
+    """A sigfast ufunc of one input: e->e, f->f, d->d, g->g (and bfloat16 with ml_dtypes)."""
 
     @property
     def nin(self) -> Literal[1]: ...
@@ -51,7 +51,7 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
     @property
     def nargs(self) -> Literal[2]: ...
     @property
-    def ntypes(self) -> Literal[3]: ...
+    def ntypes(self) -> Literal[4]: ...
     @property
     def signature(self) -> None: ...
 
@@ -65,6 +65,10 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
                  casting: _Casting = ..., order: _Order = ..., dtype: None = None,
                  subok: bool = ...) -> np.float32: ...
     @overload
+    def __call__(self, x: np.longdouble, /, out: None = None, *, where: _Where = True,  # type: ignore[overload-overlap]
+                 casting: _Casting = ..., order: _Order = ..., dtype: None = None,
+                 subok: bool = ...) -> np.longdouble: ...
+    @overload
     def __call__(self, x: _PyReal, /, out: None = None, *, where: _Where = True,
                  casting: _Casting = ..., order: _Order = ..., dtype: None = None,
                  subok: bool = ...) -> np.float64: ...
@@ -77,6 +81,10 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
     def __call__(self, x: NDArray[np.float32], /, out: None = None, *, where: _Where = True,  # type: ignore[overload-overlap]
                  casting: _Casting = ..., order: _Order = ..., dtype: None = None,
                  subok: bool = ...) -> NDArray[np.float32]: ...
+    @overload
+    def __call__(self, x: NDArray[np.longdouble], /, out: None = None, *, where: _Where = True,  # type: ignore[overload-overlap]
+                 casting: _Casting = ..., order: _Order = ..., dtype: None = None,
+                 subok: bool = ...) -> NDArray[np.longdouble]: ...
     @overload
     def __call__(self, x: NDArray[np.float64] | Sequence[float], /, out: None = None, *,
                  where: _Where = True, casting: _Casting = ..., order: _Order = ...,
@@ -99,7 +107,7 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
 
 @type_check_only
 class _BinaryUFunc(np.ufunc):  # type: ignore[misc]
-    """A sigfast ufunc of two inputs: ee->e, ff->f, dd->d."""
+    """A sigfast ufunc of two inputs: ee->e, ff->f, dd->d, gg->g (and bfloat16 with ml_dtypes)."""
 
     @property
     def nin(self) -> Literal[2]: ...
@@ -108,7 +116,7 @@ class _BinaryUFunc(np.ufunc):  # type: ignore[misc]
     @property
     def nargs(self) -> Literal[3]: ...
     @property
-    def ntypes(self) -> Literal[3]: ...
+    def ntypes(self) -> Literal[4]: ...
     @property
     def signature(self) -> None: ...
 
@@ -125,6 +133,11 @@ class _BinaryUFunc(np.ufunc):  # type: ignore[misc]
                  out: None = None, *, where: _Where = True, casting: _Casting = ...,
                  order: _Order = ..., dtype: None = None,
                  subok: bool = ...) -> NDArray[np.float32]: ...
+    @overload
+    def __call__(self, z: NDArray[np.longdouble], y: NDArray[np.longdouble] | float, /,
+                 out: None = None, *, where: _Where = True, casting: _Casting = ...,
+                 order: _Order = ..., dtype: None = None,
+                 subok: bool = ...) -> NDArray[np.longdouble]: ...
     @overload
     def __call__(self, z: NDArray[np.float64], y: ArrayLike, /, out: None = None, *,
                  where: _Where = True, casting: _Casting = ..., order: _Order = ...,

@@ -10,6 +10,10 @@ available with a warning instead of crashing with SIGILL.
 The package face (``sigfast/__init__.py``) and the loss layer
 (``sigfast.losses``) both reach the kernels through :func:`active`, never
 through each other.
+
+bfloat16: when ``ml_dtypes`` can be imported (about 6 ms), every loaded
+ufunc module gets a bfloat16 loop for its ufuncs; without it nothing
+changes (the kernel modules never import it themselves).
 """
 import importlib
 import os
@@ -42,7 +46,32 @@ def load(level):
     CPU cannot run (importing it would crash with an illegal instruction).
     """
     _check(level)
-    return importlib.import_module(f"sigfast._ufuncs_{level}")
+    mod = importlib.import_module(f"sigfast._ufuncs_{level}")
+    _add_bfloat16(mod)
+    return mod
+
+
+def bfloat16_dtype():
+    """ml_dtypes.bfloat16 as a NumPy dtype, or None without ml_dtypes."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    import numpy as np
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def _add_bfloat16(mod):
+    # NumPy needs the user dtype's type number to register a loop for it.
+    # A broken ml_dtypes install must not break sigfast: it only loses the
+    # bfloat16 loops, with a warning.
+    try:
+        dt = bfloat16_dtype()
+        if dt is not None:
+            mod.register_bfloat16(dt.num)
+    except Exception as exc:  # pragma: no cover - depends on the environment
+        warnings.warn(f"sigfast: bfloat16 loops not registered ({exc!r})",
+                      RuntimeWarning, stacklevel=3)
 
 
 def load_fused(level):

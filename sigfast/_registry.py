@@ -20,13 +20,19 @@ reference twin in ``sigfast/_ref.py`` and its stub in ``sigfast/__init__.pyi``
 
 INF = float("inf")
 NAN = float("nan")
+#: The zero of silu' (the minimum of silu) and the extrema of silu' (+-),
+#: mpmath at 400 bits.
+SILU_MIN = -1.2784645427610738
+SILU_GRAD_EXT = 2.3993572805154677
 
 #: Appended to every ufunc's docstring.
 DOC_TAIL = """
 float32 and float64 loops compute natively in that precision; float16 is
-computed in float32 and rounded once to float16; integer and bool inputs
-follow NumPy's casting rules (as np.exp).  Supports ``out=``, ``where=``,
-broadcasting and every other ufunc keyword.
+computed in float32 and rounded once to float16; long double is computed in
+long double (a scalar loop); ml_dtypes.bfloat16 (when ml_dtypes is
+installed) is computed in float32 and rounded once to bfloat16; integer and
+bool inputs follow NumPy's casting rules (as np.exp).  Supports ``out=``,
+``where=``, broadcasting and every other ufunc keyword.
 """
 
 
@@ -51,15 +57,23 @@ class Ufunc:
         ``((args, expected), ...)``: exact results, compared bit for bit (so
         ``-0.0`` is checked), in every dtype.
     max_ulp
-        The tested accuracy bound against mpmath, ``{"float32": b, "float64": b}``.
+        The tested accuracy bound against mpmath, ``{dtype name: b}`` for
+        float32, float64, longdouble (whatever its format) and bfloat16 (all
+        65536 inputs).
     cancellation
         For a result that is a difference ``f(z) - y`` which cancels where
         ``f(z) ~ y``: ``{dtype: c}``, an absolute error of ``c * |y|``
-        allowed on top of ``max_ulp`` (no wider type exists to absorb it).
+        allowed on top of ``max_ulp`` (no wider type exists to absorb it);
+        for ``longdouble``, whose format differs by platform, ``c * eps * |y|``
+        with that format's machine epsilon.
+    monotone
+        Where the function is monotone, for the bfloat16 tests:
+        ``((lo, hi, +1 or -1), ...)`` over x for a unary function; for a
+        binary one ``((y, pieces), ...)``: pieces over z for fixed targets y.
     """
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
-                 special=(), max_ulp=None, cancellation=None):
+                 special=(), max_ulp=None, cancellation=None, monotone=()):
         self.name = name
         self.nin = nin
         self.family = family
@@ -67,8 +81,10 @@ class Ufunc:
         self.aliases = tuple(aliases)
         self.domain = domain
         self.special = tuple(special)
-        self.max_ulp = dict(max_ulp or {"float32": 1.5, "float64": 1.5})
+        self.max_ulp = dict(max_ulp or {"float32": 1.5, "float64": 1.5,
+                                        "longdouble": 2.0, "bfloat16": 1.0})
         self.cancellation = cancellation
+        self.monotone = tuple(monotone)
 
     @property
     def full_doc(self):
@@ -88,6 +104,7 @@ UFUNCS = (
         ">>> sigfast.sigmoid([0.0, 2.0])\narray([0.5       , 0.88079708])\n",
         aliases=("expit",),
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), 0.0), ((NAN,), NAN)),
+        monotone=((-INF, INF, 1),),
     ),
     Ufunc(
         "sigmoid_grad", 1, "sigmoid",
@@ -95,6 +112,7 @@ UFUNCS = (
         "Computed as e / (1 + e)**2 with e = exp(-|x|), so it keeps full relative\n"
         "accuracy for large |x| where sigma*(1-sigma) collapses to 0.\n",
         special=(((0.0,), 0.25), ((INF,), 0.0), ((-INF,), 0.0), ((NAN,), NAN)),
+        monotone=((-INF, 0.0, 1), (0.0, INF, -1)),
     ),
     Ufunc(
         "sigmoid_grad_from_output", 1, "sigmoid",
@@ -103,6 +121,7 @@ UFUNCS = (
         domain="unit",
         special=(((0.5,), 0.25), ((0.0,), 0.0), ((1.0,), 0.0), ((-0.0,), -0.0),
                  ((NAN,), NAN)),
+        monotone=((-INF, 0.5, 1), (0.5, INF, -1)),
     ),
     Ufunc(
         "log_sigmoid", 1, "log_sigmoid",
@@ -110,12 +129,14 @@ UFUNCS = (
         "log_sigmoid(+inf) = -0.0, log_sigmoid(-inf) = -inf.\n",
         aliases=("log_expit",),
         special=(((INF,), -0.0), ((-INF,), -INF), ((NAN,), NAN), ((-1000.0,), -1000.0)),
+        monotone=((-INF, INF, 1),),
     ),
     Ufunc(
         "softplus", 1, "log_sigmoid",
         "Softplus, log(1 + exp(x)), stable for all x.\n\n"
         "softplus(+inf) = inf, softplus(-inf) = 0.\n",
         special=(((INF,), INF), ((-INF,), 0.0), ((NAN,), NAN), ((1000.0,), 1000.0)),
+        monotone=((-INF, INF, 1),),
     ),
     Ufunc(
         "logit", 1, "logit",
@@ -124,17 +145,21 @@ UFUNCS = (
         domain="unit",
         special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
                  ((1.5,), NAN), ((NAN,), NAN)),
+        monotone=((0.0, 1.0, 1),),
     ),
     Ufunc(
         "silu", 1, "silu",
         "SiLU (swish), x * sigmoid(x).\n",
         special=(((0.0,), 0.0), ((-0.0,), -0.0), ((INF,), INF), ((-INF,), -0.0),
                  ((NAN,), NAN)),
+        monotone=((-INF, SILU_MIN, -1), (SILU_MIN, INF, 1)),
     ),
     Ufunc(
         "silu_grad", 1, "silu",
         "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n",
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), -0.0), ((NAN,), NAN)),
+        monotone=((-INF, -SILU_GRAD_EXT, -1), (-SILU_GRAD_EXT, SILU_GRAD_EXT, 1),
+                  (SILU_GRAD_EXT, INF, -1)),
     ),
     Ufunc(
         "bce_with_logits", 2, "bce",
@@ -145,7 +170,10 @@ UFUNCS = (
         "for z = +-inf with the matching target.\n",
         special=(((INF, 1.0), 0.0), ((-INF, 0.0), 0.0), ((INF, 0.0), INF),
                  ((-INF, 1.0), INF), ((NAN, 1.0), NAN)),
-        max_ulp={"float32": 4.0, "float64": 4.0},
+        max_ulp={"float32": 4.0, "float64": 4.0, "longdouble": 2.0, "bfloat16": 1.0},
+        # in z: decreasing while sigma(z) < y, increasing after
+        monotone=((0.0, ((-INF, INF, 1),)), (1.0, ((-INF, INF, -1),)),
+                  (0.5, ((-INF, 0.0, -1), (0.0, INF, 1)))),
     ),
     Ufunc(
         "bce_with_logits_grad", 2, "bce",
@@ -154,7 +182,8 @@ UFUNCS = (
                  ((-INF, 0.0), 0.0), ((INF, 0.0), 1.0), ((-INF, 1.0), -1.0)),
         # sigma(z) - y cancels where sigma(z) ~ y; float32 evaluates in
         # float64 and needs no allowance.
-        cancellation={"float64": 2.0 ** -54},
+        cancellation={"float64": 2.0 ** -54, "longdouble": 0.25},
+        monotone=tuple((y, ((-INF, INF, 1),)) for y in (0.0, 0.25, 0.5, 1.0)),
     ),
 )
 

@@ -30,6 +30,10 @@ def main() -> None:
     assert_type(sigfast.expit([0.0, 1.0]), NDArray[np.float64])
     assert s64.dtype == np.float64 and s32.dtype == np.float32
     assert sigfast.silu(x16).dtype == np.float16
+    xld: NDArray[np.longdouble] = x64.astype(np.longdouble)
+    assert_type(sigfast.expit(xld), NDArray[np.longdouble])
+    assert_type(sigfast.bce_with_logits(xld, xld), NDArray[np.longdouble])
+    assert sigfast.expit(xld).dtype == np.longdouble
 
     # scalars
     h = sigfast.sigmoid(0.0)
@@ -57,7 +61,7 @@ def main() -> None:
     assert uf.nin == 1 and sigfast.bce_with_logits.nin == 2
     assert_type(sigfast.sigmoid.nin, Literal[1])
     assert_type(sigfast.bce_with_logits.nin, Literal[2])
-    assert sigfast.sigmoid.types == ["e->e", "f->f", "d->d"]
+    assert sigfast.sigmoid.types == ["e->e", "f->f", "d->d", "g->g"]
     assert len(sigfast.UFUNCS) == 10
 
     # losses

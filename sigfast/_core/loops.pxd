@@ -15,7 +15,7 @@ from numpy cimport npy_intp
 from sigfast._openmp cimport sf_num_threads, sf_parallel_started
 from sigfast._core.platform cimport (
     FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
-    npy_half, npy_half_to_float, npy_float_to_half)
+    npy_half, npy_half_to_float, npy_float_to_half, sf_f2u, sf_u2f)
 
 ctypedef void (*ukern_t)(const char*, char*, Py_ssize_t) noexcept nogil
 ctypedef void (*bkern_t)(const char*, const char*, char*, Py_ssize_t) noexcept nogil
@@ -204,4 +204,99 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
             kern(<const char*>ba, <const char*>bb, <char*>by, m)
             scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
             off += m
+    restore_fpflags(flags)
+
+
+# ---------------------------------------------------------------------------
+# long double: scalar loops over the `<name>_ld` formulas (longdouble.pxd).
+# The ufunc's data pointer holds the formula itself; no threads, no blocks:
+# this path is for correctness, not speed.
+# ---------------------------------------------------------------------------
+
+ctypedef long double (*ldu_t)(long double) noexcept nogil
+ctypedef long double (*ldb_t)(long double, long double) noexcept nogil
+
+
+cdef inline void ld_unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                               ldu_t f) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    for i in range(dims[0]):
+        (<long double*>(args[1] + i * steps[1]))[0] = f(
+            (<const long double*>(args[0] + i * steps[0]))[0])
+    restore_fpflags(flags)
+
+
+cdef inline void ld_binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                                ldb_t f) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    for i in range(dims[0]):
+        (<long double*>(args[2] + i * steps[2]))[0] = f(
+            (<const long double*>(args[0] + i * steps[0]))[0],
+            (<const long double*>(args[1] + i * steps[1]))[0])
+    restore_fpflags(flags)
+
+
+# ---------------------------------------------------------------------------
+# bfloat16 (ml_dtypes' user dtype): as float16, blocks are widened exactly
+# to float32, run through the float32 kernel and rounded once back.
+# ---------------------------------------------------------------------------
+
+cdef inline float bf16_to_float(unsigned short h) noexcept nogil:
+    # bfloat16 is the top half of a float32
+    return sf_u2f((<unsigned int>h) << 16)
+
+
+cdef inline unsigned short float_to_bf16(float f) noexcept nogil:
+    # Round to nearest, ties to even, on the bit pattern (the carry into the
+    # exponent gives the next binade or inf, as it should); a NaN keeps its
+    # sign and top payload bits and is made quiet, so it cannot turn into inf.
+    cdef unsigned int u = sf_f2u(f)
+    if (u & 0x7FFFFFFFu) > 0x7F800000u:
+        return <unsigned short>((u >> 16) | 0x0040u)
+    return <unsigned short>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)
+
+
+cdef inline void bf16_gather(float* dst, const char* src, npy_intp step, Py_ssize_t m) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(m):
+        dst[j] = bf16_to_float((<const unsigned short*>(src + j * step))[0])
+
+
+cdef inline void bf16_scatter(char* dst, npy_intp step, const float* src, Py_ssize_t m) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(m):
+        (<unsigned short*>(dst + j * step))[0] = float_to_bf16(src[j])
+
+
+cdef inline void bf16_unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                                 ukern_t kern) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off = 0, m
+    cdef float bx[BLOCK]
+    cdef float by[BLOCK]
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    while off < n:
+        m = BLOCK if n - off > BLOCK else n - off
+        bf16_gather(bx, args[0] + off * steps[0], steps[0], m)
+        kern(<const char*>bx, <char*>by, m)
+        bf16_scatter(args[1] + off * steps[1], steps[1], by, m)
+        off += m
+    restore_fpflags(flags)
+
+
+cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                                  bkern_t kern) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off = 0, m
+    cdef float ba[BLOCK]
+    cdef float bb[BLOCK]
+    cdef float by[BLOCK]
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    while off < n:
+        m = BLOCK if n - off > BLOCK else n - off
+        bf16_gather(ba, args[0] + off * steps[0], steps[0], m)
+        bf16_gather(bb, args[1] + off * steps[1], steps[1], m)
+        kern(<const char*>ba, <const char*>bb, <char*>by, m)
+        bf16_scatter(args[2] + off * steps[2], steps[2], by, m)
+        off += m
     restore_fpflags(flags)

@@ -15,6 +15,8 @@ cdef extern from "numpy/halffloat.h" nogil:
 
 cdef extern from "sf_platform.h" nogil:
     const char* SF_LEVEL_NAME
+    unsigned int sf_f2u(float x)
+    float sf_u2f(unsigned int u)
     double sf_pow2d(double k)
     double sf_logbd(double x)
     double sf_mantd(double x)
@@ -40,3 +42,20 @@ cdef extern from "sf_consts.h" nogil:
 ctypedef fused real:
     float
     double
+
+# The long double kernels (longdouble.pxd): libm's long double helpers and
+# the format-independent constants of sf_longdouble.h.
+cdef extern from "sf_longdouble.h" nogil:
+    long double fabsl(long double x)
+    long double ldexpl(long double x, int e)
+    long double frexpl(long double x, int* e)
+    const long double SF_LD_SPLITTER, SF_LD_SPLIT_MAX, SF_LD_AMAX, SF_LD_INV_LN2
+    const long double SF_LD_SQRT2, SF_LD_SILU_WINDOW
+    const double SF_LD_LN2_C1, SF_LD_LN2_C2, SF_LD_LN2_C3, SF_LD_LN2_C4
+    const double SF_LD_SILU_X0_D1, SF_LD_SILU_X0_D2, SF_LD_SILU_X0_D3, SF_LD_SILU_X0_D4
+    const double SF_LD_SILU_X0_D5
+    const double SF_LD_SILU_T1_D1, SF_LD_SILU_T1_D2, SF_LD_SILU_T1_D3
+    const int SF_LD_EXP_DEG, SF_LD_LOG_TERMS, SF_LD_SILU_DEG, SF_LD_KSERIES
+    const long double sf_ld_invfact[27]
+    const long double sf_ld_atanh2[25]
+    const long double sf_ld_silu_taylor[18]

@@ -3,7 +3,7 @@
 * :mod:`.inputs`: every input generator (typical values, the whole finite
   range, the self-check points, benchmark inputs), keyed by registry name.
 * :mod:`.ulp`: the one ulp metric, against a reference given as a
-  double-double (hi, lo) pair.
+  double-word (hi, lo) pair (float64, or long double for long double).
 * :mod:`.mpref`: the mpmath reference (needs mpmath, a test extra).
 
 Installed with the package so that scripts import it without ``sys.path``

@@ -37,30 +37,65 @@ CUTOFFS = (0.0, -0.0, 88, 89, -88, -89, 709, 710, -709, -710, 1e30, -1e30,
            -87.3, -100, -103.9, -104, -708.4, -740, -745, 17, 37, 40, -1.2785)
 
 
+def longdouble_cutoffs():
+    """Where long double's exp overflows and its results go subnormal or to
+    0 (ln of the largest, smallest normal and smallest subnormal number),
+    each +-1 and both signs, as long doubles."""
+    fi = np.finfo(np.longdouble)
+    pts = [np.log(fi.max), -np.log(fi.smallest_normal), -np.log(fi.smallest_subnormal)]
+    out = [c + d for c in pts for d in (-1, 0, 1)]
+    return np.array(out + [-c for c in out], np.longdouble)
+
+
+def _random_low_bits(xs, rng):
+    """Long double values with random bits below float64's 53 (the values
+    built from float64 draws have them all zero)."""
+    L = np.longdouble
+    eps = L(np.finfo(np.float64).eps)
+    return xs * (1 + rng.uniform(-1, 1, xs.size).astype(L) * eps)
+
+
 def whole_range(name, dtype, n, seed=0):
     """Inputs over the whole finite range of ``dtype`` for a unary function:
     random magnitudes from the smallest subnormal to the largest finite
     number of both signs, dense [-120, 120] (float32) / [-760, 760]
-    (float64), [-20, 20], and :data:`CUTOFFS`; for probabilities, [0, 1]
-    with both ends down to the smallest subnormal distance."""
+    (float64) / [-L, L] (long double, L 20 past where its results reach 0),
+    [-20, 20], and :data:`CUTOFFS` (long double: also
+    :func:`longdouble_cutoffs`); for probabilities, [0, 1] with both ends
+    down to the smallest subnormal distance.  Long double values get random
+    low bits in all of their precision."""
     rng = np.random.default_rng(seed)
-    fi = np.finfo(dtype)
+    dt = np.dtype(dtype)
+    fi = np.finfo(dt)
+    ld = dt == np.longdouble
+    # long double magnitudes go beyond float64's range: draw exponents in
+    # float64, take the powers in long double
+    W = np.longdouble if ld else np.float64
+    ten = W(10)
     if _unit(name):
-        lo = np.log10(float(fi.smallest_subnormal))
-        near0 = 10.0 ** rng.uniform(lo, 0, n // 3)
-        near1 = 1 - 10.0 ** rng.uniform(np.log10(float(fi.eps)) - 0.3, 0, n // 3)
-        mid = rng.uniform(0, 1, n - 2 * (n // 3))
-        xs = np.concatenate([near0, near1, mid, [0.0, 1.0, 0.5, 0.25, 0.75]])
+        lo = float(np.log10(W(fi.smallest_subnormal)))
+        near0 = ten ** rng.uniform(lo, 0, n // 3).astype(W)
+        near1 = 1 - ten ** rng.uniform(float(np.log10(W(fi.eps))) - 0.3, 0, n // 3).astype(W)
+        mid = rng.uniform(0, 1, n - 2 * (n // 3)).astype(W)
+        if ld:
+            near0, mid = _random_low_bits(near0, rng), _random_low_bits(mid, rng)
+        xs = np.concatenate([near0, near1, mid, np.array([0.0, 1.0, 0.5, 0.25, 0.75], W)])
         xs = xs.astype(dtype)
         return xs[(xs >= 0) & (xs <= 1)]
-    big = np.log10(float(fi.max))
-    lo = np.log10(float(fi.smallest_subnormal))
-    mag = 10.0 ** rng.uniform(lo, big, n // 3)
+    big = float(np.log10(W(fi.max)))
+    lo = float(np.log10(W(fi.smallest_subnormal)))
+    mag = ten ** rng.uniform(lo, big, n // 3).astype(W)
     wide = mag * rng.choice([-1.0, 1.0], mag.size)
-    lim = 120.0 if np.dtype(dtype) == np.float32 else 760.0
-    mid = rng.uniform(-lim, lim, n // 3)
-    core = rng.uniform(-20, 20, n - 2 * (n // 3))
-    xs = np.concatenate([wide, mid, core, CUTOFFS])
+    if ld:
+        lim = float(-np.log(fi.smallest_subnormal)) + 20
+    else:
+        lim = 120.0 if dt == np.float32 else 760.0
+    mid = rng.uniform(-lim, lim, n // 3).astype(W)
+    core = rng.uniform(-20, 20, n - 2 * (n // 3)).astype(W)
+    parts = [wide, mid, core, np.array(CUTOFFS, W)]
+    if ld:
+        parts = [_random_low_bits(a, rng) for a in parts[:3]] + [parts[3], longdouble_cutoffs()]
+    xs = np.concatenate(parts)
     with np.errstate(over="ignore"):
         xs = xs.astype(dtype)
     return xs[np.isfinite(xs)]

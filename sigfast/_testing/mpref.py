@@ -1,8 +1,10 @@
 """mpmath references (160 bits) for every ufunc of the registry.
 
 Each reference takes the *exact* binary value of a float input (mpmath.mpf
-of a Python float is exact) and returns the exact result, delivered as a
-double-double pair (hi, lo) of float64 arrays for :func:`.ulp.ulp_errors`.
+of a Python float is exact; a long double goes through its integer ratio)
+and returns the exact result, delivered as a double-word pair (hi, lo) for
+:func:`.ulp.ulp_errors`: float64 pairs, or long double pairs when an input
+is long double (its range and precision exceed float64's).
 Needs mpmath (a test extra); import this module only where it is used.
 """
 import mpmath
@@ -29,6 +31,12 @@ def _logit(p):
     if p < 0 or p > 1:
         return mpmath.nan
     return mpmath.log(p / (1 - p))
+
+
+def _bce_grad(z, y):
+    # sigma(z) - y; for z > 0 as (1 - y) - sigma(-z), exact in mpmath, so
+    # that sigma(z) ~ 1 does not cost the reference its low digits
+    return (1 - y) - _sig(-z) if z > 0 else _sig(z) - y
 
 
 def _bce(z, y):
@@ -68,19 +76,66 @@ def _to_pair(v):
     return hi, float(v - hi) if np.isfinite(hi) else 0.0
 
 
+_LD = np.finfo(np.longdouble)
+
+
+def round_longdouble(v):
+    """mpf ``v`` rounded to the nearest long double (ties to even, subnormals
+    and overflow as IEEE rounding gives them), for any long double format."""
+    if not mpmath.isfinite(v) or v == 0:
+        return np.longdouble(float(v))
+    p, emin = _LD.nmant + 1, int(_LD.minexp)
+    _, e = mpmath.frexp(v)                      # |v| in [2**(e-1), 2**e)
+    q = max(e - p, emin - p + 1)                # the ulp's exponent
+    n = int(mpmath.nint(mpmath.ldexp(v, -q)))   # nint: ties to even
+    neg, n = n < 0, abs(n)
+    # n < 2**(p+1): exact in long double, built from 32-bit pieces
+    m, shift = np.longdouble(0), 0
+    while n:
+        m += np.ldexp(np.longdouble(n & 0xFFFFFFFF), shift)
+        n >>= 32
+        shift += 32
+    with np.errstate(over="ignore"):
+        r = np.ldexp(m, q)
+    return -r if neg else r
+
+
+def _to_pair_ld(v):
+    if mpmath.isnan(v) or mpmath.isinf(v):
+        return np.longdouble(float(v)), np.longdouble(0)
+    hi = round_longdouble(v)
+    if not np.isfinite(hi):
+        return hi, np.longdouble(0)
+    return hi, round_longdouble(v - mpf_of(hi))
+
+
+def mpf_of(x):
+    """The exact value of a float16/32/64 or long double number as an mpf."""
+    if isinstance(x, np.longdouble):
+        if not np.isfinite(x):
+            return mpmath.mpf(float(x))
+        n, d = x.as_integer_ratio()
+        return mpmath.mpf(n) / d                # d is a power of two: exact
+    return mpmath.mpf(float(x))
+
+
 def exact(name, *args):
-    """(hi, lo) float64 arrays of the exact ``name(*args)``.  Non-finite
-    inputs of the unary functions are passed through as they are (their
-    expected results are the registry's special values)."""
+    """(hi, lo) arrays of the exact ``name(*args)``: float64 pairs, or long
+    double pairs when an argument is long double.  Non-finite inputs of the
+    unary functions are passed through as they are (their expected results
+    are the registry's special values)."""
     f = EXACT[name]
     cols = [np.asarray(a).ravel() for a in args]
-    hi = np.empty(cols[0].size)
-    lo = np.empty(cols[0].size)
+    ld = any(c.dtype == np.longdouble for c in cols)
+    W = np.longdouble if ld else np.float64
+    pair = _to_pair_ld if ld else _to_pair
+    hi = np.empty(cols[0].size, W)
+    lo = np.empty(cols[0].size, W)
     with mp.workprec(PREC):
         for i, vals in enumerate(zip(*cols)):
-            xs = [float(v) for v in vals]
+            xs = [W(v) for v in vals]
             if len(xs) == 1 and not np.isfinite(xs[0]):
                 hi[i], lo[i] = xs[0], 0.0
                 continue
-            hi[i], lo[i] = _to_pair(f(*[mpmath.mpf(x) for x in xs]))
+            hi[i], lo[i] = pair(f(*[mpf_of(x) for x in xs]))
     return hi, lo

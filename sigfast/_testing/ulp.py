@@ -1,13 +1,39 @@
 """The one ulp metric.
 
-The exact value is given as a double-double pair ``(hi, lo)`` of float64
-arrays (hi = the exact value rounded to float64, lo = the rest), which
-carries about 107 bits on every platform.  The error of ``got`` is
-``|got - (hi + lo)|`` in ulps of the exact value in the output dtype; where
-the exact value is subnormal the ulp is the subnormal spacing (2**-149 /
-2**-1074), so a result flushed to 0 counts as millions of ulps, as it should.
+The exact value is given as a double-word pair ``(hi, lo)`` (hi = the exact
+value rounded to the working type, lo = the rest): float64 pairs (about 107
+bits on every platform) for float16/32/64 and bfloat16 results, long double
+pairs for long double results (whose range and precision float64 cannot
+hold).  The error of ``got`` is ``|got - (hi + lo)|`` in ulps of the exact
+value in the output dtype; where the exact value is subnormal the ulp is the
+subnormal spacing (2**-149 / 2**-1074 / 2**-16445 for x87 extended), so a
+result flushed to 0 counts as millions of ulps, as it should.
 """
 import numpy as np
+
+#: ml_dtypes.bfloat16 (a NumPy user dtype whose np.finfo fails): precision,
+#: minimum normal exponent, largest finite value.
+BFLOAT16 = (8, -126, 3.3895313892515355e38)
+
+
+def float_format(dtype):
+    """(precision p, minimum exponent emin, largest finite) of a floating
+    dtype: the ulp of x is 2**(max(floor(log2|x|), emin) - p + 1)."""
+    dt = np.dtype(dtype)
+    if dt.name == "bfloat16":
+        return BFLOAT16
+    fi = np.finfo(dt)
+    return fi.nmant + 1, int(fi.minexp), fi.max
+
+
+def work_type(dtype):
+    """The type a pair (hi, lo) and the metric use for results of ``dtype``."""
+    return np.longdouble if np.dtype(dtype) == np.longdouble else np.float64
+
+
+def longdouble_is_double():
+    """True where long double is IEEE double (MSVC, macOS arm64)."""
+    return np.finfo(np.longdouble).nmant == np.finfo(np.float64).nmant
 
 
 def ulp_errors(got, hi, lo, dtype, allowance=None):
@@ -18,16 +44,14 @@ def ulp_errors(got, hi, lo, dtype, allowance=None):
     0.  Any other mismatch of NaN/inf: inf.  ``allowance``: an absolute
     error (array or scalar) forgiven on top, e.g. for a result that cancels.
     """
-    dt = np.dtype(dtype)
-    fi = np.finfo(dt)
-    g = np.asarray(got).astype(np.float64)
-    hi = np.asarray(hi, np.float64)
-    lo = np.asarray(lo, np.float64)
-    p = fi.nmant + 1
-    emin = int(fi.minexp)
+    W = work_type(dtype)
+    p, emin, fmax = float_format(dtype)
+    g = np.asarray(got).astype(W)
+    hi = np.asarray(hi, W)
+    lo = np.asarray(lo, W)
     with np.errstate(all="ignore"):
         mag = np.abs(hi)
-        e = np.floor(np.log2(np.where(mag > 0, mag, 1.0)))
+        e = np.floor(np.log2(np.where(mag > 0, mag, W(1))))
         # log2 can round up to the next binade just below a power of two,
         # and an exact value just below a power of two has hi == 2**e, lo < 0
         e = np.where(np.exp2(e) > mag, e - 1, e)
@@ -35,11 +59,11 @@ def ulp_errors(got, hi, lo, dtype, allowance=None):
         ulp = np.exp2(np.maximum(e, emin) - p + 1)
         diff = np.abs((g - hi) - lo)
         if allowance is not None:
-            diff = np.maximum(diff - np.asarray(allowance, np.float64), 0.0)
+            diff = np.maximum(diff - np.asarray(allowance, W), W(0))
         err = diff / ulp
     both_nan = np.isnan(g) & np.isnan(hi)
     same_inf = np.isinf(hi) & (g == hi)
-    overflow = (np.isinf(g) & np.isfinite(hi) & (np.abs(hi) > float(fi.max))
+    overflow = (np.isinf(g) & np.isfinite(hi) & (np.abs(hi) > fmax)
                 & (np.sign(g) == np.sign(hi)))
     err = np.where(both_nan | same_inf | overflow, 0.0, err)
     bad = (np.isnan(g) | np.isnan(hi) | np.isinf(g) | np.isinf(hi)) & ~(

@@ -33,9 +33,7 @@ from . import _validate as V
 
 def _check_dtype(name, a):
     dt = np.dtype(a.dtype) if hasattr(a, "dtype") else np.asarray(a).dtype
-    if dt.kind not in "fiub":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
-    return dt
+    return V.check_dtype(name, dt)
 
 
 class _Aligned:
@@ -130,7 +128,7 @@ def _terms_block(z, y, w, pw, *, ls):
 def _sum_block(z, y, w, pw, *, ls):
     p = V.Prepared(z, y, w, pw, ls)
     total, _, _ = p.run(False, False, 1.0)
-    return np.full((1,) * len(p.shape), total, dtype=np.float64)
+    return np.full((1,) * len(p.shape), total, dtype=V.acc_dtype(p.dtype))
 
 
 def _grad_block(z, y, w, pw, *, ls, scale):
@@ -148,13 +146,14 @@ def _loss(a, reduction, axis):
         terms = a.map(_terms_block, a.dtype)
         if reduction == "none":
             return terms
-        red = terms.sum(axis=ax, dtype=np.float64)
+        red = terms.sum(axis=ax, dtype=V.acc_dtype(a.dtype))
         if reduction == "mean":
             cnt = math.prod(a.shape[i] for i in ax) if ax else 1
             red = red / cnt if cnt else red * np.nan
         return red.astype(a.dtype)
-    sums = a.map(_sum_block, np.float64, chunks=tuple((1,) * len(c) for c in a.chunks))
-    total = sums.sum(dtype=np.float64)
+    acc = V.acc_dtype(a.dtype)
+    sums = a.map(_sum_block, acc, chunks=tuple((1,) * len(c) for c in a.chunks))
+    total = sums.sum(dtype=acc)
     if reduction == "mean":
         total = total / a.n if a.n else total * np.nan
     return total.astype(a.dtype)

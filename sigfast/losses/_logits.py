@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import Prepared, any_dask, check_reduction, finish, norm_axis
+from ._validate import Prepared, acc_dtype, any_dask, check_reduction, finish, norm_axis
 
 
 def _dask_switch(func):
@@ -40,7 +40,7 @@ def _reduce(p, reduction, axis, want_grad):
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
         # Deterministic per-axis float64 sums (NumPy's pairwise summation has a
         # fixed order for a given layout).
-        red = loss.sum(axis=ax, dtype=np.float64)
+        red = loss.sum(axis=ax, dtype=acc_dtype(p.dtype))
         if reduction == "mean":
             red = red / cnt if cnt else red * np.nan
             if grad is not None and cnt:

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _dispatch
-from ._validate import as_real, check_reduction, loss_dtype, loss_shape, real_option
+from ._validate import acc_dtype, as_real, check_reduction, loss_dtype, loss_shape, real_option
 
 
 def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=None):
@@ -51,7 +51,9 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
         loss *= np.asarray(w, dt)
     if reduction == "none":
         return loss
-    if loss.size < 1 << 16:
+    if dt == np.longdouble:
+        total = np.sum(loss, dtype=dt)
+    elif loss.size < 1 << 16:
         total = math.fsum(loss.ravel())
     else:
         total = float(np.sum(loss, dtype=np.float64))
@@ -108,7 +110,7 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     loss = np.asarray(loss, dtype=dt)
     if reduction == "none":
         return loss
-    return _reduced(float(np.sum(loss, dtype=np.float64)), loss.size, reduction, dt)
+    return _reduced(np.sum(loss, dtype=acc_dtype(dt)), loss.size, reduction, dt)
 
 
 def _reduced(total, n, reduction, dt):

@@ -16,13 +16,30 @@ from .. import _dispatch
 REDUCTIONS = ("none", "mean", "sum")
 
 
+def is_bfloat16(dt):
+    """ml_dtypes.bfloat16 (a NumPy user dtype of kind "V"), told by its name
+    so that ml_dtypes is never imported here."""
+    return dt.kind == "V" and dt.name == "bfloat16"
+
+
+def check_dtype(name, dt):
+    """TypeError unless ``dt`` is a real floating, integer, bool or bfloat16 dtype."""
+    if dt.kind not in "fiub" and not is_bfloat16(dt):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
+    return dt
+
+
 def as_real(name, a):
-    """Array of a real floating or integer/bool dtype; TypeError otherwise."""
+    """Array of a real floating, integer/bool or bfloat16 dtype; TypeError otherwise."""
     arr = np.asarray(a)
-    k = arr.dtype.kind
-    if k not in "fiub":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    check_dtype(name, arr.dtype)
     return arr
+
+
+def acc_dtype(dtype):
+    """The type sums of ``dtype`` values are taken in: long double for long
+    double, float64 otherwise."""
+    return np.dtype(np.longdouble) if np.dtype(dtype) == np.longdouble else np.dtype(np.float64)
 
 
 def _weak(a):
@@ -31,17 +48,20 @@ def _weak(a):
 
 
 def loss_dtype(named):
-    """float32 or float64: the dtype a loss computes and returns in.
+    """float32, float64 or long double: the dtype a loss computes and returns in.
 
     ``named``: ``(name, original argument, array)`` for the logits (or
     probabilities) and the targets; weights never take part (PyTorch keeps
     the input's dtype).  NumPy's promotion with Python scalars weak (NEP 50),
     as the ufuncs promote: integers and bools go to the float their loop
-    takes (int8 -> float16, int16 -> float32, wider -> float64), float16 is
-    computed in float32, and a dtype without a kernel (longdouble) is a
-    TypeError, as it is for the ufuncs.  Works on dask arrays (``.dtype``).
+    takes (int8 -> float16, int16 -> float32, wider -> float64), float16 and
+    bfloat16 are computed in float32, long double in long double (the
+    ufuncs' long double loops), and any other float (a quad float16-like
+    user type) is a TypeError.  Works on dask arrays (``.dtype``).
     """
-    parts = [orig if _weak(orig) else np.dtype(arr.dtype) for _, orig, arr in named]
+    parts = [orig if _weak(orig) else
+             (np.dtype(np.float32) if is_bfloat16(np.dtype(arr.dtype)) else np.dtype(arr.dtype))
+             for _, orig, arr in named]
     if all(_weak(x) for x in parts):
         dt = np.result_type(*parts)          # only Python scalars: NumPy's default
     else:
@@ -53,6 +73,8 @@ def loss_dtype(named):
         return np.dtype(np.float32)
     if dt.itemsize == 8:
         return np.dtype(np.float64)
+    if dt == np.longdouble:
+        return np.dtype(np.longdouble)
     which = " and ".join(n for (n, orig, arr), x in zip(named, parts)
                          if isinstance(x, np.dtype) and x.kind == "f" and x.itemsize > 8)
     raise TypeError(f"{which} of dtype {dt}: sigfast's losses compute in float32 or "
@@ -198,12 +220,50 @@ class Prepared:
                                                            self.shape)).reshape(-1)
 
     def run(self, want_loss, want_grad, grad_scale):
-        """One fused pass: (float64 total, loss array or None, grad array or None)."""
+        """One fused pass: (float64 total, loss array or None, grad array or None).
+        Long double goes through :meth:`run_longdouble` (long double total)."""
+        if self.dtype == np.longdouble:
+            return self.run_longdouble(want_loss, want_grad, grad_scale)
         loss = np.empty(self.shape, self.dtype) if want_loss else None
         grad = np.empty(self.shape, self.dtype) if want_grad else None
         total = _dispatch.active().fused.bce_fused_pass(
             self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale))
         return total, loss, grad
+
+    def run_longdouble(self, want_loss, want_grad, grad_scale):
+        """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
+        expressions over the long double ufunc loops: correct, not fused.
+        Returns (long double total, loss or None, grad or None)."""
+        uf = _dispatch.active().ufuncs
+        L = np.longdouble
+        z, y = self.z, self.y
+        n = self.n
+        w = self.w[0] if self.w.size == 1 else self.w.reshape(self.shape)
+        # pos_weight: one value, full size, or one per class (along the last axis)
+        pw = (self.pw[0] if self.pw.size == 1 else
+              self.pw.reshape(self.shape) if self.pw.size == n else self.pw)
+        plain = self.w.size == 1 and w == 1 and self.pw.size == 1 and pw == 1 and self.ls == 0
+        yy = y if self.ls == 0 else y * L(1 - self.ls) + L(0.5 * self.ls)
+        omy = 1 - yy
+        with np.errstate(invalid="ignore", over="ignore"):
+            if plain:
+                loss = uf.bce_with_logits(z, y)          # the ufunc's values, bit for bit
+            else:
+                Lz = uf.softplus(-np.abs(z))             # log1p(exp(-|z|))
+                t1 = np.where(omy == 0, L(0), np.maximum(z, 0) * omy)
+                t2 = np.where(yy == 0, L(0), np.maximum(-z, 0) * yy) * pw
+                c = np.where(pw == 1, L(1), omy + yy * pw)
+                loss = ((t1 + t2) + c * Lz) * w
+            loss = np.broadcast_to(loss, self.shape)
+            total = np.sum(loss, dtype=L) if n else L(0)
+            grad = None
+            if want_grad:
+                g1 = uf.bce_with_logits_grad(z, yy)      # sigma(z) - y', no cancellation
+                g = np.where(pw == 1, g1,
+                             omy * uf.sigmoid(z) - pw * yy * uf.sigmoid(-z))
+                grad = np.asarray((g * w) * L(grad_scale), L)
+                grad = np.ascontiguousarray(np.broadcast_to(grad, self.shape))
+        return total, (np.ascontiguousarray(loss) if want_loss else None), grad
 
 
 def finish(value, out):
