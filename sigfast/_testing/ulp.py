@@ -36,6 +36,16 @@ def longdouble_is_double():
     return np.finfo(np.longdouble).nmant == np.finfo(np.float64).nmant
 
 
+def split_longdouble(x):
+    """(hi, lo) float64 arrays of a long-double array (exact when long double
+    has at most 106 bits; where it is plain double, lo is 0)."""
+    x = np.asarray(x, dtype=np.longdouble)
+    with np.errstate(invalid="ignore", over="ignore"):
+        hi = x.astype(np.float64)
+        lo = np.where(np.isfinite(hi), (x - hi).astype(np.float64), 0.0)
+    return hi, lo
+
+
 def ulp_errors(got, hi, lo, dtype, allowance=None):
     """Error of ``got`` in ulps of the exact ``hi + lo`` in ``dtype``.
 
