@@ -29,7 +29,16 @@ ALLOWED = {
     "sigfast.losses._dask": {"sigfast.losses._validate"},
     "sigfast.losses._logits": {"sigfast.losses._validate", "sigfast.losses._dask"},
     "sigfast.losses._probs": {"sigfast._dispatch", "sigfast.losses._validate"},
-    "sigfast.losses": {"sigfast.losses._logits", "sigfast.losses._probs"},
+    # container adapters: each imports its library (xarray, pandas, dask) lazily
+    "sigfast.losses._masked": {"sigfast.losses._validate"},
+    "sigfast.losses._dask_probs": {"sigfast.losses._dask", "sigfast.losses._validate"},
+    "sigfast.losses._xarray": set(),
+    "sigfast.losses._pandas": set(),
+    "sigfast.losses._containers": {"sigfast.losses._validate", "sigfast.losses._masked",
+                                   "sigfast.losses._dask_probs", "sigfast.losses._xarray",
+                                   "sigfast.losses._pandas"},
+    "sigfast.losses": {"sigfast.losses._logits", "sigfast.losses._probs",
+                       "sigfast.losses._containers"},
     # compiled from cython_api.pyx.tp (its Python-level imports)
     "sigfast.cython_api": {"sigfast._dispatch", "sigfast._registry"},
     "sigfast": {"sigfast._dispatch", "sigfast._build_info", "sigfast._registry",
