@@ -1,0 +1,62 @@
+"""Lazy, blockwise ``binary_cross_entropy`` and ``sigmoid_focal_loss`` for dask.
+
+The operands are aligned on one chunk grid by :class:`._dask._Aligned`
+(the alignment the fused functions use: size-1 dimensions broadcast inside
+each block, no full-size copies); each block then runs the NumPy function
+of :mod:`._probs`:
+
+* ``reduction="none"``: the block's elementwise losses, bit-identical to the
+  NumPy path (the function is elementwise);
+* ``"sum"``/``"mean"``: the block's float64 terms (the NumPy function run on
+  float64 operands, which is how it computes them anyway), summed by dask in
+  float64 and divided by the element count, then rounded to the result
+  dtype: the NumPy value up to the order of the float64 additions.
+
+Argument errors are raised at once (the caller has already run the NumPy
+function on empty stand-ins); the check that probabilities lie in [0, 1]
+needs the data, so with dask it is raised when the result is computed.
+dask is imported only by :class:`._dask._Aligned`, when called.
+"""
+import math
+
+import numpy as np
+
+from . import _dask
+from . import _validate as V
+
+
+def _float64(a):
+    return None if a is None else np.asarray(a, np.float64)
+
+
+def _terms_block(x, y, w, pw, *, ls, loss, options):
+    kw = dict(options)
+    if w is not None:
+        kw["weight"] = w
+    return loss(x, y, reduction="none", **kw)
+
+
+def _terms64_block(x, y, w, pw, *, ls, loss, options):
+    return _terms_block(_float64(x), _float64(y), _float64(w), pw, ls=ls, loss=loss,
+                        options=options)
+
+
+def lazy(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options):
+    """The lazy twin of ``inner`` (a :mod:`._probs` function, whose operands
+    are called ``names``) whose result dtype for these operands is ``dtype``."""
+    # shape errors name the operands as the caller knows them
+    named = [(n, x if hasattr(x, "shape") else np.asarray(x))
+             for n, x in ((names[0], a), (names[1], b), ("weight", weight)) if x is not None]
+    for n, x in named:
+        if any(isinstance(s, float) and math.isnan(s) for s in x.shape):
+            raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
+    V.broadcast_shape(named)
+    al = _dask._Aligned(a, b, weight, None, 0.0, reduction, None)
+    if reduction == "none":
+        return al.map(_terms_block, dtype, loss=inner, options=options)
+    total = al.map(_terms64_block, np.float64, loss=inner, options=options).sum(
+        dtype=np.float64)
+    if reduction == "mean":
+        n = math.prod(al.shape)
+        total = total / n if n else total * np.nan
+    return total.astype(dtype)
