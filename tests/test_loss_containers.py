@@ -128,18 +128,22 @@ class TestXarray:
     def test_broadcast_by_dimension_name(self):
         xr = self.xr
         z, y, _ = self.arrays()
-        # targets with an extra leading "sample" dimension, transposed
+        # targets with their dimensions in the other order: aligned by name
         rng = np.random.default_rng(5)
-        ys = xr.DataArray((rng.random((3, 5, 6)) > 0.5) * 1.0,
-                          dims=("sample", "channel", "time"))
-        want_y = ys.values.transpose(0, 2, 1)                 # (sample, time, channel)
+        ys = xr.DataArray((rng.random((5, 6)) > 0.5) * 1.0, dims=("channel", "time"))
+        want_y = ys.values.T                                   # (time, channel)
         got = bce(z, ys, reduction="none")
-        assert got.dims == ("time", "channel", "sample")       # xarray's order
-        same(got.transpose("sample", "time", "channel").values,
-             bce(z.values, want_y, reduction="none"))
-        g = bce_grad(z, ys)                                    # summed over sample
+        assert set(got.dims) == {"time", "channel"}
+        same(got.transpose("time", "channel").values, bce(z.values, want_y, reduction="none"))
+        g = bce_grad(z, ys)
         assert g.dims == z.dims
         same(g.values, bce_grad(z.values, want_y))
+        # an extra target dimension would broadcast the logits: refused, as
+        # for NumPy arrays (logits and targets have one shape, as in PyTorch)
+        extra = xr.DataArray((rng.random((3, 5, 6)) > 0.5) * 1.0,
+                             dims=("sample", "channel", "time"))
+        with pytest.raises(ValueError, match="same shape"):
+            bce(z, extra, reduction="none")
         # per-class pos_weight as a DataArray, and as NumPy along the last dim
         pw = xr.DataArray(np.linspace(0.5, 2, 5), dims="channel")
         same(bce(z, y, pos_weight=pw).values, bce(z.values, y.values, pos_weight=pw.values))
@@ -314,11 +318,10 @@ class TestMasked:
             bce(z, y, weight=w, pos_weight=pw),
             (bce(z, y, weight=w.data, pos_weight=[1.0, 1.0, 2.0], reduction="none")[keep]).mean(),
             rtol=1e-13)
-        # a masked column of logits broadcast over rows: its gradient is masked
+        # logits broadcast against targets are refused, masked or not
         zc = np.ma.MaskedArray(z[:1], [[False, True, False]])
-        g = bce_grad(zc, y)
-        assert g.shape == (1, 3)
-        np.testing.assert_array_equal(g.mask, [[False, True, False]])
+        with pytest.raises(ValueError, match="same shape"):
+            bce_grad(zc, y)
 
     def test_inputs_untouched_and_errors(self):
         z, y, p, m = masked_inputs(np.float64)
@@ -481,15 +484,23 @@ class TestDask:
         rng = np.random.default_rng(4)
         p = rng.uniform(0.05, 0.95, (200, 1))
         y = (rng.random((200, 6)) > 0.5) * 1.0
+        # probabilities (200, 1) against targets (200, 6) are refused on the
+        # NumPy path and, eagerly, on the dask path; a weight broadcasts
         for args in ((da.from_array(p, chunks=(50, 1)), da.from_array(y, chunks=(80, 2))),
-                     (p, da.from_array(y, chunks=(80, 2)))):
+                     (p, da.from_array(y, chunks=(80, 2))), (p, y)):
             for reduction in ("mean", "none"):
-                np.testing.assert_allclose(
-                    bce_p(*args, reduction=reduction).compute(scheduler="sync"),
-                    bce_p(p, y, reduction=reduction), rtol=1e-13)
-                np.testing.assert_allclose(
-                    focal(*args, reduction=reduction).compute(scheduler="sync"),
-                    focal(p, y, reduction=reduction), rtol=1e-13)
+                with pytest.raises(ValueError, match="same shape"):
+                    bce_p(*args, reduction=reduction)
+        pp = np.broadcast_to(p, y.shape)
+        w = np.linspace(0.5, 1.5, 6)
+        for reduction in ("mean", "none"):
+            np.testing.assert_allclose(
+                bce_p(da.from_array(pp, chunks=(50, 3)), da.from_array(y, chunks=(80, 2)),
+                      weight=w, reduction=reduction).compute(scheduler="sync"),
+                bce_p(pp, y, weight=w, reduction=reduction), rtol=1e-13)
+            np.testing.assert_allclose(
+                focal(da.from_array(pp, chunks=(50, 3)), y, reduction=reduction)
+                .compute(scheduler="sync"), focal(pp, y, reduction=reduction), rtol=1e-13)
 
     def test_blockwise_not_materialised(self):
         da = self.da

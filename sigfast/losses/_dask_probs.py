@@ -50,8 +50,8 @@ def lazy(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options)
     for n, x in named:
         if any(isinstance(s, float) and math.isnan(s) for s in x.shape):
             raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
-    V.broadcast_shape(named)
-    al = _dask._Aligned(a, b, weight, None, 0.0, reduction, None)
+    V.loss_shape(*named[:2], *named[2:])
+    al = _dask._Aligned(a, b, weight, None, 0.0, reduction, None, None)
     if reduction == "none":
         return al.map(_terms_block, dtype, loss=inner, options=options)
     total = al.map(_terms64_block, np.float64, loss=inner, options=options).sum(

@@ -18,7 +18,7 @@ The inputs are never modified.
 the weight set to 0 under the mask, so unmasked elements get exactly the
 NumPy path's terms, and a mask with nothing masked gives the NumPy path's
 results bit for bit.  :func:`elementwise` runs the NumPy loss functions of
-:mod:`._probs` in float64 and reduces their terms with ``np.ma``.
+:mod:`._probs` in the loss dtype and reduces their terms with ``np.ma``.
 """
 import numpy as np
 
@@ -37,7 +37,7 @@ def _union_mask(named, shape):
 def _operands(named):
     """(data arrays with dtype checks, broadcast shape, union mask)."""
     data = [(n, None if a is None else V.as_real(n, np.ma.getdata(a))) for n, a in named]
-    shape = V.broadcast_shape(data)
+    shape = V.loss_shape(data[0], data[1], *data[2:])
     return dict(data), shape, _union_mask(named, shape)
 
 
@@ -105,27 +105,26 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     if not want_grad:
         return value
     lshape = np.shape(data["logits"])
-    g = np.ma.MaskedArray(V.sum_to_shape(grad, lshape, dt), mask_to_shape(mask, lshape))
+    g = np.ma.MaskedArray(grad.reshape(lshape), mask_to_shape(mask, lshape))
     return g if kind == "grad" else (value, g)
 
 
 def elementwise(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options):
     """Masked twin of a :mod:`._probs` function ``inner`` whose result dtype
-    for these operands is ``dtype``: its float64 terms, reduced by ``np.ma``."""
+    for these operands is ``dtype``: its terms (computed in ``dtype``, as
+    ``inner`` computes them), reduced by ``np.ma`` in the accumulation type."""
     named = [(names[0], a), (names[1], b)] + ([("weight", weight)] if weight is not None else [])
     data, shape, mask = _operands(named)
     # a probability of 1/2 (or a logit of 0) keeps the range check and the
     # formulas quiet under the mask; those terms are dropped anyway
-    first = _fill(mask, data[names[0]].astype(np.float64), 0.5 if names[0] == "probs" else 0)
+    first = _fill(mask, data[names[0]].astype(dtype), 0.5 if names[0] == "probs" else 0)
     kw = dict(options)
     if weight is not None:
-        kw["weight"] = _fill(mask, data["weight"].astype(np.float64), 0)
-    # float64 operands: inner computes in float64 whatever the dtype, and
-    # rounds to the result dtype only at the end
-    terms = np.broadcast_to(inner(first, _fill(mask, data[names[1]].astype(np.float64), 0),
+        kw["weight"] = _fill(mask, data["weight"].astype(dtype), 0)
+    terms = np.broadcast_to(inner(first, _fill(mask, data[names[1]].astype(dtype), 0),
                                   reduction="none", **kw), shape)
     if reduction == "none":
         return np.ma.MaskedArray(terms.astype(dtype), mask)
-    masked = np.ma.MaskedArray(terms, mask)
+    masked = np.ma.MaskedArray(terms.astype(V.acc_dtype(dtype)), mask)
     r = masked.sum() if reduction == "sum" else masked.mean()
     return np.ma.masked if r is np.ma.masked else dtype.type(r)
