@@ -2,7 +2,7 @@
 """Fused binary cross-entropy: loss terms, their sum and the gradient in one
 pass, compiled once per SIMD level (``_fused_<level>``).
 
-The loss term is :func:`sigfast._core.bce.bce_term`, the same function as
+The loss term is ``bce_term_f32/_f64`` (sigfast/_core/bce.pxd), the same formula as
 the ``bce_with_logits`` ufunc, so ``reduction="none"`` reproduces the ufunc
 bit for bit:
 
@@ -27,7 +27,9 @@ from libc.stdlib cimport malloc, free
 cimport numpy as cnp
 from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME
 from sigfast._core.eft cimport fast_two_sum_err
-from sigfast._core.bce cimport bce_term, bce_grad_term
+from sigfast._core.vec cimport *
+from sigfast._core.bce cimport (
+    bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64)
 from sigfast._core.loops cimport plan_threads
 from sigfast._openmp cimport sf_parallel_started
 
@@ -39,31 +41,120 @@ cdef enum:
     LBLOCK = 2048
 
 
+cdef inline void load_pad_f(const float* src, Py_ssize_t k, float fill, float* buf) noexcept nogil:
+    # k < SF_VF_LANES elements into buf, the rest set to fill
+    cdef Py_ssize_t j
+    for j in range(SF_VF_LANES):
+        buf[j] = src[j] if j < k else fill
+
+
+cdef inline void load_pad_d(const double* src, Py_ssize_t k, double fill, double* buf) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(SF_VD_LANES):
+        buf[j] = src[j] if j < k else fill
+
+
+cdef void terms_f32(const float* z, const float* y, const float* w, const float* pw,
+                    double ls, Py_ssize_t m, bint plain, double* out) noexcept nogil:
+    # The loss terms of one block, in float32 arithmetic (the ufunc's), widened
+    # into out.  plain: w = pw = 1 and no smoothing, i.e. the ufunc itself.
+    cdef float tz[SF_VF_LANES]
+    cdef float ty[SF_VF_LANES]
+    cdef float tw[SF_VF_LANES]
+    cdef float tp[SF_VF_LANES]
+    cdef float tr[SF_VF_LANES]
+    cdef sf_vf keep = sf_vf_set(<float>(1.0 - ls)), half = sf_vf_set(<float>(0.5 * ls)), v
+    cdef Py_ssize_t i = 0, j, k
+    while i < m:
+        k = SF_VF_LANES if m - i >= SF_VF_LANES else m - i
+        load_pad_f(z + i, k, 0, tz)
+        load_pad_f(y + i, k, 0, ty)
+        if plain:
+            v = bce_with_logits_f32(sf_vf_load(tz), sf_vf_load(ty))
+        else:
+            load_pad_f(w + i, k, 0, tw)
+            load_pad_f(pw + i, k, 1, tp)
+            v = sf_vf_mul(bce_term_f32(sf_vf_load(tz), sf_vf_fma(sf_vf_load(ty), keep, half),
+                                       sf_vf_load(tp)), sf_vf_load(tw))
+        sf_vf_store(tr, v)
+        for j in range(k):
+            out[i + j] = tr[j]
+        i += k
+
+
+cdef void terms_f64(const double* z, const double* y, const double* w, const double* pw,
+                    double ls, Py_ssize_t m, bint plain, double* out) noexcept nogil:
+    cdef double tz[SF_VD_LANES]
+    cdef double ty[SF_VD_LANES]
+    cdef double tw[SF_VD_LANES]
+    cdef double tp[SF_VD_LANES]
+    cdef sf_vd keep = sf_vd_set(1.0 - ls), half = sf_vd_set(0.5 * ls), v
+    cdef Py_ssize_t i = 0, j, k
+    while i < m:
+        k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
+        load_pad_d(z + i, k, 0, tz)
+        load_pad_d(y + i, k, 0, ty)
+        if plain:
+            v = bce_with_logits_f64(sf_vd_load(tz), sf_vd_load(ty))
+        else:
+            load_pad_d(w + i, k, 0, tw)
+            load_pad_d(pw + i, k, 1, tp)
+            v = sf_vd_mul(bce_term_f64(sf_vd_load(tz), sf_vd_fma(sf_vd_load(ty), keep, half),
+                                       sf_vd_load(tp)), sf_vd_load(tw))
+        if k == SF_VD_LANES:
+            sf_vd_store(out + i, v)
+        else:
+            sf_vd_store(tz, v)
+            for j in range(k):
+                out[i + j] = tz[j]
+        i += k
+
+
+cdef void grads(const real* z, const real* y, const real* w, const real* pw,
+                double ls, Py_ssize_t m, double* out) noexcept nogil:
+    # The gradient terms of one block, through the float64 formula (float32
+    # inputs widened, as the float32 bce_with_logits_grad ufunc does).
+    cdef double tz[SF_VD_LANES]
+    cdef double ty[SF_VD_LANES]
+    cdef double tw[SF_VD_LANES]
+    cdef double tp[SF_VD_LANES]
+    cdef sf_vd keep = sf_vd_set(<real>(1.0 - ls)), half = sf_vd_set(<real>(0.5 * ls)), v
+    cdef Py_ssize_t i = 0, j, k
+    while i < m:
+        k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
+        for j in range(SF_VD_LANES):
+            tz[j] = z[i + j] if j < k else 0
+            ty[j] = y[i + j] if j < k else 0
+            tw[j] = w[i + j] if j < k else 0
+            tp[j] = pw[i + j] if j < k else 1
+        v = sf_vd_mul(bce_grad_term_f64(sf_vd_load(tz), sf_vd_fma(sf_vd_load(ty), keep, half),
+                                        sf_vd_load(tp)), sf_vd_load(tw))
+        sf_vd_store(tz, v)
+        for j in range(k):
+            out[i + j] = tz[j]
+        i += k
+
+
 cdef void bce_block(const real* z, const real* y, const real* w,
                     const real* pw, double ls, Py_ssize_t m,
                     double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
     # Loss terms of one block into lbuf (the element values, widened);
-    # gradients into gbuf.  Every operand is a contiguous block here, so the
-    # loop vectorizes.
-    cdef Py_ssize_t i
-    cdef real yy
-    cdef real keep = <real>(1.0 - ls)
-    cdef real half = <real>(0.5 * ls)
-    for i in range(m):
-        yy = y[i] * keep + half
-        lbuf[i] = bce_term(z[i], yy, pw[i]) * w[i]
+    # gradients into gbuf.
+    if real is float:
+        terms_f32(z, y, w, pw, ls, m, False, lbuf)
+    else:
+        terms_f64(z, y, w, pw, ls, m, False, lbuf)
     if want_grad:
-        for i in range(m):
-            yy = y[i] * keep + half
-            gbuf[i] = bce_grad_term(z[i], yy, pw[i]) * w[i]
+        grads(z, y, w, pw, ls, m, gbuf)
 
 
 cdef void bce_block_plain(const real* z, const real* y, Py_ssize_t m,
                           double* lbuf) noexcept nogil:
     # bce_block's terms with w = pw = 1 and no smoothing: the ufunc's values.
-    cdef Py_ssize_t i
-    for i in range(m):
-        lbuf[i] = bce_term(z[i], y[i], <real>1)
+    if real is float:
+        terms_f32(z, y, NULL, NULL, 0.0, m, True, lbuf)
+    else:
+        terms_f64(z, y, NULL, NULL, 0.0, m, True, lbuf)
 
 
 cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:

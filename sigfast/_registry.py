@@ -60,6 +60,11 @@ class Ufunc:
         The tested accuracy bound against mpmath, ``{dtype name: b}`` for
         float32, float64, longdouble (whatever its format) and bfloat16 (all
         65536 inputs).
+    wide32
+        True when the float32 loop evaluates the float64 formula on widened
+        inputs and rounds once (the family then defines ``<name>_f64``
+        only): for functions whose float32 result needs float64's extra
+        bits (a cancellation near a zero of the function).
     cancellation
         For a result that is a difference ``f(z) - y`` which cancels where
         ``f(z) ~ y``: ``{dtype: c}``, an absolute error of ``c * |y|``
@@ -73,7 +78,7 @@ class Ufunc:
     """
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
-                 special=(), max_ulp=None, cancellation=None, monotone=()):
+                 special=(), max_ulp=None, cancellation=None, monotone=(), wide32=False):
         self.name = name
         self.nin = nin
         self.family = family
@@ -84,6 +89,7 @@ class Ufunc:
         self.max_ulp = dict(max_ulp or {"float32": 1.5, "float64": 1.5,
                                         "longdouble": 2.0, "bfloat16": 1.0})
         self.cancellation = cancellation
+        self.wide32 = wide32
         self.monotone = tuple(monotone)
 
     @property
@@ -143,6 +149,7 @@ UFUNCS = (
         "Logit, log(p / (1 - p)), the inverse of the sigmoid.\n\n"
         "logit(0) = -inf, logit(1) = inf, NaN outside [0, 1].\n",
         domain="unit",
+        wide32=True,
         special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
                  ((1.5,), NAN), ((NAN,), NAN)),
         monotone=((0.0, 1.0, 1),),
@@ -157,6 +164,7 @@ UFUNCS = (
     Ufunc(
         "silu_grad", 1, "silu",
         "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n",
+        wide32=True,
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), -0.0), ((NAN,), NAN)),
         monotone=((-INF, -SILU_GRAD_EXT, -1), (-SILU_GRAD_EXT, SILU_GRAD_EXT, 1),
                   (SILU_GRAD_EXT, INF, -1)),
@@ -178,6 +186,7 @@ UFUNCS = (
     Ufunc(
         "bce_with_logits_grad", 2, "bce",
         "Gradient of bce_with_logits with respect to z: sigmoid(z) - y.\n",
+        wide32=True,
         special=(((0.0, 0.0), 0.5), ((0.0, 1.0), -0.5), ((INF, 1.0), 0.0),
                  ((-INF, 0.0), 0.0), ((INF, 0.0), 1.0), ((-INF, 1.0), -1.0)),
         # sigma(z) - y cancels where sigma(z) ~ y; float32 evaluates in

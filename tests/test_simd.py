@@ -96,8 +96,10 @@ def test_hot_loops_use_the_level_width(level, reg, forbidden):
             assert wide, f"{level}:{kernel}{suffix} has no {reg} loop"
             if forbidden:
                 assert not any(f"%{forbidden}" in x for lp in loops for x in lp)
-            # no libm call in the vector body
-            assert not any("call" in x for lp in wide for x in lp)
+            # no libm call in the vector body (the padded tail may copy with
+            # memcpy/memset and call the formula out of line)
+            calls = [x for lp in wide for x in lp if "call" in x]
+            assert not [c for c in calls if not re.search(r"<(memcpy|memset)@plt>|<__pyx_f_", c)], calls
 
 
 def test_finite_math_is_off():

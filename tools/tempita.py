@@ -5,7 +5,8 @@
 
 meson runs this at build time (sigfast/meson.build).  The template sees
 ``ufuncs`` (the registry's entries, in order), ``families`` ({family file:
-[names]}) and ``registry`` (the module itself).  The registry is loaded by
+[names]}), ``formulas`` ({family file: [its formula functions]}) and
+``registry`` (the module itself).  The registry is loaded by
 path: it is plain Python and needs nothing built.
 """
 import argparse
@@ -32,7 +33,13 @@ def main(argv=None):
     reg = load_registry(a.registry)
     with open(a.template, encoding="utf-8") as fh:
         tmpl = Tempita.Template(fh.read(), name=a.template)
-    text = tmpl.substitute(ufuncs=reg.UFUNCS, families=reg.FAMILIES, registry=reg)
+    # the formula functions each family file defines: <name>_f32 and
+    # <name>_f64, or <name>_f64 alone for a wide32 function
+    formulas = {fam: [n + s for n in names
+                      for s in (("_f64",) if reg.BY_NAME[n].wide32 else ("_f32", "_f64"))]
+                for fam, names in reg.FAMILIES.items()}
+    text = tmpl.substitute(ufuncs=reg.UFUNCS, families=reg.FAMILIES, registry=reg,
+                           formulas=formulas)
     with open(a.output, "w", encoding="utf-8") as fh:
         fh.write(text)
 

@@ -1,76 +1,103 @@
-# Layer 3, family: binary cross-entropy with logits and its gradient, float32
-# and float64 side by side.  bce_term is the one BCE term: the ufunc
-# bce_with_logits and the fused loss (sigfast/_fused.pyx) both call it, so
-# bce_with_logits(z, y) equals binary_cross_entropy_with_logits(z, y,
-# reduction="none") bit for bit.
-
-from sigfast._core.platform cimport real, fabs
-from sigfast._core.eft cimport two_sum
-from sigfast._core.engine64 cimport amax, scale, sig_core, log1p_exp_neg
-from sigfast._core.engine32 cimport log1p_exp_neg_f32
-
-
-cdef inline real bce_term(real z, real y, real pw) noexcept nogil:
-    # -(pw y log sigma(z) + (1 - y) log sigma(-z)) as a sum of non-negative
-    # terms for y in [0, 1]:
-    #   (1 - y) relu(z) + pw y relu(-z) + c L,   c = (1 - y) + pw y,
-    # L = log1p(exp(-|z|)), in the input's precision (float32 arithmetic for
-    # float32).  The textbook max(z,0) - z*y + L cancels (29 ulp in float32).
-    # A zero weight selects an exact 0, so z = +-inf with its matching target
-    # gives 0 instead of inf*0 = NaN; with pw = 1, c is exactly 1.
-    cdef real omy, t1, t2, c, L
-    cdef float lof
-    cdef double lod
-    if real is float:
-        L = log1p_exp_neg_f32(z, &lof)
-        L = L + lof
-    else:
-        L = log1p_exp_neg(amax(fabs(z)), &lod)
-        L = L + lod
-    omy = 1 - y
-    t1 = 0 if omy == 0 else (z if z > 0 else 0) * omy
-    t2 = 0 if y == 0 else ((-z if z < 0 else 0) * y) * pw
-    c = 1 if pw == 1 else omy + y * pw
-    return (t1 + t2) + c * L
+# Layer 3, family: binary cross-entropy with logits and its gradient.
+# bce_term_f32/_f64 is the one BCE term: the ufunc bce_with_logits and the
+# fused loss (sigfast/_fused.pyx) both use it, so bce_with_logits(z, y)
+# equals binary_cross_entropy_with_logits(z, y, reduction="none") bit for
+# bit.
+#
+# -(pw y log sigma(z) + (1 - y) log sigma(-z)) as a sum of non-negative
+# terms for y in [0, 1]:
+#     (1 - y) relu(z) + pw y relu(-z) + c L,   c = (1 - y) + pw y,
+# L = log(1 + e**-|z|) = hi + lo (log1pexp).  The textbook
+# max(z,0) - z*y + L cancels (29 ulp in float32).  A zero weight selects an
+# exact 0, so z = +-inf with its matching target gives 0 instead of
+# inf*0 = NaN; with pw = 1, c is exactly 1 and the term is the ufunc's.
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport two_sum_f64
+from sigfast._core.engine32 cimport log1pexp_f32, SF_F_ALOG
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, log1pexp_f64, SF_ALOG
 
 
-cdef inline float bce_with_logits_f32(float z, float y) noexcept nogil:
-    return bce_term[float](z, y, 1)
+cdef inline sf_vf bce_parts_f32(sf_vf z, sf_vf y, sf_vf* t1, sf_vf* t2) noexcept nogil:
+    # L (rounded) and the relu terms (1 - y) relu(z), y relu(-z)
+    cdef sf_vf zero = sf_vf_set(0.0), omy, a, lo, hi
+    omy = sf_vf_sub(sf_vf_set(1.0), y)
+    t1[0] = sf_vf_sel(sf_vf_eq(omy, zero), zero, sf_vf_mul(sf_vf_max(zero, z), omy))
+    t2[0] = sf_vf_sel(sf_vf_eq(y, zero), zero,
+                      sf_vf_mul(sf_vf_max(zero, sf_vf_sub(zero, z)), y))
+    a = sf_vf_min(sf_vf_set(SF_F_ALOG), sf_vf_max(z, sf_vf_sub(zero, z)))
+    hi = log1pexp_f32(a, &lo)
+    return sf_vf_add(hi, lo)
 
 
-cdef inline double bce_with_logits_f64(double z, double y) noexcept nogil:
-    return bce_term[double](z, y, 1)
+cdef inline sf_vf bce_with_logits_f32(sf_vf z, sf_vf y) noexcept nogil:
+    cdef sf_vf t1, t2, L
+    L = bce_parts_f32(z, y, &t1, &t2)
+    return sf_vf_add(sf_vf_add(t1, t2), L)
 
 
-cdef inline double bce_with_logits_grad_f64(double z, double y) noexcept nogil:
-    # d/dz BCE = sigma(z) - y.  With s = sigma(-|z|) = 2**kk (yh + yl):
-    #   z < 0:  s - y,             yh's part first (exact when s ~ y), then yl;
-    #   z >= 0: (1 - y) - s,       1 - y = w + wl by TwoSum,
-    # so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
-    # (and is exactly 0 at z = +inf, y = 1).
-    cdef double yl, kk, yh, sh, sl, w, wl, gneg, gpos
-    yh = sig_core(-fabs(z), &yl, &kk)
-    sh = scale(yh, kk)
-    sl = scale(yl, kk)
-    gneg = (sh - y) + sl
-    w = two_sum(1.0, -y, &wl)
-    wl = 0.0 if wl != wl else wl             # y = +-inf: TwoSum's inf - inf
-    gpos = ((w - sh) + wl) - sl
-    return gneg if z < 0 else gpos
+cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
+    cdef sf_vf t1, t2, L, c, one = sf_vf_set(1.0)
+    L = bce_parts_f32(z, y, &t1, &t2)
+    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_fma(y, pw, sf_vf_sub(one, y)))
+    return sf_vf_fma(c, L, sf_vf_fma(t2, pw, t1))
 
 
-cdef inline float bce_with_logits_grad_f32(float z, float y) noexcept nogil:
-    # float32 goes through the float64 algorithm: sigma(z) ~ y cancels all the
-    # leading bits, so sigma needs float64's compensated low word.
-    return <float>bce_with_logits_grad_f64(z, y)
+cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* t1, sf_vd* t2) noexcept nogil:
+    cdef sf_vd zero = sf_vd_set(0.0), omy, a, lo, hi
+    omy = sf_vd_sub(sf_vd_set(1.0), y)
+    t1[0] = sf_vd_sel(sf_vd_eq(omy, zero), zero, sf_vd_mul(sf_vd_max(zero, z), omy))
+    t2[0] = sf_vd_sel(sf_vd_eq(y, zero), zero,
+                      sf_vd_mul(sf_vd_max(zero, sf_vd_sub(zero, z)), y))
+    a = sf_vd_min(sf_vd_set(SF_ALOG), sf_vd_max(z, sf_vd_sub(zero, z)))
+    hi = log1pexp_f64(a, &lo)
+    return sf_vd_add(hi, lo)
 
 
-cdef inline double bce_grad_term(double z, double y, double pw) noexcept nogil:
-    # The fused loss's gradient term (1 - y) sigma(z) - pw y sigma(-z);
-    # pw == 1 is the ufunc's cancellation-free sigma(z) - y.
-    cdef double yl, kk, yh, s_neg, s_pos, general
-    yh = sig_core(-fabs(z), &yl, &kk)
-    s_neg = scale(yh, kk) + scale(yl, kk)     # sigma(-|z|)
-    s_pos = 1.0 - s_neg                         # sigma(|z|), exact enough here
-    general = (1.0 - y) * (s_pos if z >= 0 else s_neg) - pw * y * (s_neg if z >= 0 else s_pos)
-    return bce_with_logits_grad_f64(z, y) if pw == 1.0 else general
+cdef inline sf_vd bce_with_logits_f64(sf_vd z, sf_vd y) noexcept nogil:
+    cdef sf_vd t1, t2, L
+    L = bce_parts_f64(z, y, &t1, &t2)
+    return sf_vd_add(sf_vd_add(t1, t2), L)
+
+
+cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
+    cdef sf_vd t1, t2, L, c, one = sf_vd_set(1.0)
+    L = bce_parts_f64(z, y, &t1, &t2)
+    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_fma(y, pw, sf_vd_sub(one, y)))
+    return sf_vd_fma(c, L, sf_vd_fma(t2, pw, t1))
+
+
+# ---- the gradient: sigma(z) - y ------------------------------------------------
+# One float64 formula (the float32 loop widens, wide32): sigma(z) ~ y
+# cancels all the leading bits, so sigma needs the extra word float64
+# carries.  With s = sigma(-|z|) = P q0 (1 + h) as two words sh + sl:
+#   z < 0:  (sh - y) + sl   (sh - y exact where they are close);
+#   z >= 0: ((1 - y) - sh) - sl with 1 - y = w + wl by TwoSum,
+# so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
+# (and is exactly 0 at z = +inf, y = 1).  With pos_weight (the fused loss):
+# (1 - y) sigma(z) - pw y sigma(-z), where pw = 1 takes the form above.
+
+cdef inline sf_vd bce_with_logits_grad_f64(sf_vd z, sf_vd y) noexcept nogil:
+    cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
+    cdef sf_vd a = sf_vd_min(z, sf_vd_sub(zero, z))
+    cdef Logistic64 c = logistic_f64(clamp_f64(a))
+    cdef sf_vd sh, sl, gneg, w, wl, gpos
+    sh = sf_vd_mul(c.q0, c.P)
+    sl = sf_vd_mul(sf_vd_mul(c.q0, c.h), c.P)
+    gneg = sf_vd_add(sf_vd_sub(sh, y), sl)
+    w = two_sum_f64(one, sf_vd_sub(zero, y), &wl)
+    wl = sf_vd_sel(sf_vd_ne(wl, wl), zero, wl)        # y = +-inf: TwoSum's inf - inf
+    gpos = sf_vd_sub(sf_vd_add(sf_vd_sub(w, sh), wl), sl)
+    return sf_vd_sel(sf_vd_lt(z, zero), gneg, gpos)
+
+
+cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
+    cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
+    cdef sf_vd a = sf_vd_min(z, sf_vd_sub(zero, z))
+    cdef Logistic64 c = logistic_f64(clamp_f64(a))
+    cdef sf_vd s_neg, s_pos, sz, smz, general
+    s_neg = sf_vd_mul(sf_vd_fma(c.q0, c.h, c.q0), c.P)       # sigma(-|z|)
+    s_pos = sf_vd_sub(one, s_neg)                              # sigma(|z|)
+    sz = sf_vd_sel(sf_vd_lt(z, zero), s_neg, s_pos)
+    smz = sf_vd_sel(sf_vd_lt(z, zero), s_pos, s_neg)
+    general = sf_vd_fnma(sf_vd_mul(pw, y), smz, sf_vd_mul(sf_vd_sub(one, y), sz))
+    return sf_vd_sel(sf_vd_eq(pw, one), bce_with_logits_grad_f64(z, y), general)

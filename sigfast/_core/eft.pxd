@@ -1,41 +1,54 @@
 # Layer 1: error-free transformations (Knuth, Dekker; Muller et al.,
-# "Handbook of Floating-Point Arithmetic", ch. 4).  Each returns the
-# rounded result and stores its exact rounding error in *err, so that
-# result + err equals the exact value.  The kernels keep these errors as
-# second words instead of using double-double types.
+# "Handbook of Floating-Point Arithmetic", ch. 4), on the vectors of
+# sf_vec.h and, for the loss's scalar Neumaier sum, on doubles.  Each
+# returns the rounded result and stores its exact rounding error in *err,
+# so that result + err equals the exact value.  The kernels keep such
+# errors as second words instead of using double-double types.  Products:
+# the error of p = fl(a*b) is one FMA, fms(a, b, p), written where used.
 #
-# They are written once here; -ffp-contract=off (meson) keeps every a*b+c in
-# them rounded as written.
-
-from sigfast._core.platform cimport sf_prod_errd
+# -ffp-contract=off (meson) keeps every a*b+c in them rounded as written.
+from sigfast._core.vec cimport *
 
 
-cdef inline double two_sum(double a, double b, double* err) noexcept nogil:
-    # s + err = a + b exactly, for any a, b (Knuth's TwoSum, 6 operations).
-    cdef double s = a + b
-    cdef double bb = s - a
-    err[0] = (a - (s - bb)) + (b - bb)
+cdef inline sf_vf two_sum_f32(sf_vf a, sf_vf b, sf_vf* err) noexcept nogil:
+    # s + err = a + b exactly, for any a, b (Knuth's TwoSum, 6 operations)
+    cdef sf_vf s = sf_vf_add(a, b)
+    cdef sf_vf bb = sf_vf_sub(s, a)
+    err[0] = sf_vf_add(sf_vf_sub(a, sf_vf_sub(s, bb)), sf_vf_sub(b, bb))
     return s
 
 
-cdef inline double fast_two_sum(double a, double b, double* err) noexcept nogil:
-    # s + err = a + b exactly when |a| >= |b| (or a = 0) (Dekker's Fast2Sum).
-    cdef double s = a + b
-    err[0] = (a - s) + b
+cdef inline sf_vd two_sum_f64(sf_vd a, sf_vd b, sf_vd* err) noexcept nogil:
+    cdef sf_vd s = sf_vd_add(a, b)
+    cdef sf_vd bb = sf_vd_sub(s, a)
+    err[0] = sf_vd_add(sf_vd_sub(a, sf_vd_sub(s, bb)), sf_vd_sub(b, bb))
     return s
+
+
+cdef inline sf_vf fast_two_sum_f32(sf_vf a, sf_vf b, sf_vf* err) noexcept nogil:
+    # s + err = a + b exactly when a's exponent >= b's (Dekker's Fast2Sum)
+    cdef sf_vf s = sf_vf_add(a, b)
+    err[0] = sf_vf_add(sf_vf_sub(a, s), b)
+    return s
+
+
+cdef inline sf_vd fast_two_sum_f64(sf_vd a, sf_vd b, sf_vd* err) noexcept nogil:
+    cdef sf_vd s = sf_vd_add(a, b)
+    err[0] = sf_vd_add(sf_vd_sub(a, s), b)
+    return s
+
+
+cdef inline sf_vf sorted_two_sum_f32(sf_vf a, sf_vf b, sf_vf* err) noexcept nogil:
+    # Fast2Sum of two non-negative numbers in either order: max/min put the
+    # larger first (5 operations, one fewer than TwoSum on the pipe that
+    # limits these kernels)
+    return fast_two_sum_f32(sf_vf_max(a, b), sf_vf_min(a, b), err)
+
+
+cdef inline sf_vd sorted_two_sum_f64(sf_vd a, sf_vd b, sf_vd* err) noexcept nogil:
+    return fast_two_sum_f64(sf_vd_max(a, b), sf_vd_min(a, b), err)
 
 
 cdef inline double fast_two_sum_err(double a, double b, double s) noexcept nogil:
-    # The error of a Fast2Sum whose sum s = fl(a + b) is already known.
-    return (a - s) + b
-
-
-cdef inline double two_prod_err(double a, double b, double p) noexcept nogil:
-    # a*b - p exactly, where p = fl(a*b): one FMA, or Dekker's product
-    # without hardware FMA (sf_prod_errd).
-    return sf_prod_errd(a, b, p)
-
-
-cdef inline float fast_two_sum_errf(float a, float b, float s) noexcept nogil:
-    # float32 Fast2Sum error, as fast_two_sum_err.
+    # The error of a scalar Fast2Sum whose sum s = fl(a + b) is already known.
     return (a - s) + b

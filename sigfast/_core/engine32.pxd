@@ -1,131 +1,142 @@
-# Layer 2, float32 engine.  Two kinds of building blocks:
+# Layer 2, float32 engine (vectors of float32, sigfast/src/sf_vec.h).
 #
-# * float32 arithmetic (fexp_neg, fone_plus_e, log1p_exp_neg_f32): exp(-|x|)
-#   carried as 2**k * (1 + r1 + tt), the rounding errors of the critical
-#   steps (1 + q, 1 + e) kept as extra float32 words; 16 lanes per AVX-512
-#   register.  Every constant is a float (SF_F_*): a bare literal is a C
-#   double and would silently turn the arithmetic into float64.
-# * float64 evaluation for float32 results (exp_neg_wide, clamp_wide):
-#   float64 carries 29 bits more than float32, so plain stable formulas
-#   whose float64 error is ~2**-30 round to float32 essentially once.
+# logistic_f32(x): the parts of sigma(x) = P / D with
+#     x = (16K + j) ln2/16 + r,   |r| <= ln2/32,
+#     P = 2**(K+1),   D = 2**(K+1) + 2 T_j e**-r,   T_j = 2**(-j/16)
+# (multiply 1/(1 + e**-x) above and below by 2**(K+1) e**-x... the same
+# formula serves both signs of x, never overflows, and only the final
+# scaling by P can produce a subnormal result).  D is carried as Dh + Dl
+# exactly enough (Fast2Sum of P and 2 T e**-r, whose rounding error and
+# the table's lo word go to Dl), 1/D = q0 (1 + h) with q0 = fl(1/Dh) and
+# the residual h = 1 - q0 (Dh + Dl) from two FMAs.  No double-word type.
+# exp_f32(x) is the part up to 2 T e**-r = u2 + eu2, which log1pexp_f32
+# uses for log(1 + e**-a).
+#
+# Cut-offs (callers clamp): x in [-110, 43].  e**-110 < 2**-158, so every
+# result built from it (sigmoid, silu, their tails) has rounded to its
+# limit; 2**(K+1+64) stays a normal float for K in [-160, 62].
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport sorted_two_sum_f32
 
-from sigfast._core.platform cimport (
-    sf_fmad, sf_fmaf, sf_pow2d, sf_pow2f_64, sf_negabsf, fabs, SF_SHIFT52, SF_LN2, SF_INV_LN2,
-    SF_F_AMAX, SF_F_NACLAMP, SF_F_INV_LN2, SF_F_SHIFT23, SF_F_LN2, SF_F_LN2_ERR,
-    SF_F_LN2_HI, SF_F_LN2_LO, SF_F_SQRT2, SF_F_TWOM64)
-from sigfast._core.eft cimport fast_two_sum_errf
+cdef extern from "sf_poly.h" nogil:
+    const float SF_T16F_HI[16]
+    const float SF_T16F_LO[16]
+    const float SF_L16F_INV, SF_L16F_HI, SF_L16F_LO
+    const float SF_EXPF_C2, SF_EXPF_C3
+    const float SF_LOGF_C1, SF_LOGF_C2, SF_LOGF_C3, SF_LOGF_C4
 
+cdef extern from "sf_consts.h" nogil:
+    const float SF_F_SHIFT23, SF_F_TWOM64, SF_F_SQRT2, SF_F_LN2_HI, SF_F_LN2_LO
+    const float SF_F_XLO, SF_F_XHI, SF_F_ALOG, SF_F_SERIES
+    const int SF_F_SHIFT23_BITS
 
-# ---- float64 evaluation for float32 results ----
-
-cdef inline double exp_neg_wide(double a) noexcept nogil:
-    # exp(-a) for 0 <= a <= 110 (float32's AMAX), relative error < 2**-32.
-    # k = round(-a/ln2) by the 1.5*2**52 shifter; r = -a - k*ln2 (single ln2:
-    # |k| <= 159 gives an error below 2**-46); e**r = 1 + r(1 + r Q(r)) with Q
-    # a degree-5 Chebyshev fit of (e**r - 1 - r)/r**2 on |r| <= ln2/2
-    # (mpmath.chebyfit; max relative error of e**r 2**-32.1).
-    cdef double t, kf, r, q
-    t = sf_fmad(a, -SF_INV_LN2, SF_SHIFT52)
-    kf = t - SF_SHIFT52
-    r = sf_fmad(kf, -SF_LN2, -a)
-    q = sf_fmad(r, sf_fmad(r, sf_fmad(r, sf_fmad(r, sf_fmad(
-        r, 0.00019890980869750327, 0.0013933641031986701), 0.008333310934448869),
-        0.04166646500604005), 0.16666666681614256), 0.5000000013457727)
-    return sf_fmad(r, sf_fmad(r, q, 1.0), 1.0) * sf_pow2d(kf)
-
-
-cdef inline double clamp_wide(double x) noexcept nogil:
-    # |x| clamped at float32's AMAX (110); NaN passes.
-    cdef double a = fabs(x)
-    return SF_F_AMAX if a > SF_F_AMAX else a
+cdef struct Exp32:
+    sf_vfi tb           # bits of the shifter sum: n in the low bits, j = n & 15
+    sf_vf u2, eu2       # 2 T_j e**-r = u2 + eu2
 
 
-# ---- float32 arithmetic ----
-
-cdef inline float fclamp(float x) noexcept nogil:
-    # -|x| clamped at -104 (NaN passes).  e**-104 < 2**-150, so every result
-    # built from exp(-|x|) has already rounded to its limit there; the clamp
-    # keeps k >= -150 for sf_pow2f_64 and turns -inf into a finite argument.
-    cdef float na = sf_negabsf(x)
-    return SF_F_NACLAMP if na < SF_F_NACLAMP else na
+cdef struct Logistic32:
+    sf_vf P64           # 2**(K+1+64), always normal
+    sf_vf P             # 2**(K+1): exact, subnormal, or 0 below 2**-149
+    sf_vf u2, eu2       # 2 T_j e**-r = u2 + eu2
+    sf_vf Dh, Dl        # D = P + u2 + eu2
+    sf_vf q0, h         # 1/D = q0 (1 + h), to ~2**-46
 
 
-cdef inline float fexp_neg(float na, float* kf, float* r1, float* tt) noexcept nogil:
-    # exp(na) = 2**kf * (1 + r1 + tt) for na in [-104, 0]; returns q = fl(r1 + tt).
+cdef inline sf_vf clamp_f32(sf_vf x) noexcept nogil:
+    # x into [XLO, XHI]; x is the second operand of min/max, so NaN passes.
+    return sf_vf_min(sf_vf_set(SF_F_XHI), sf_vf_max(sf_vf_set(SF_F_XLO), x))
+
+
+cdef inline Exp32 exp_f32(sf_vf x) noexcept nogil:
+    # 1. n = round(16 x/ln2) by the 1.5*2**23 shifter (its low bits hold n).
+    # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 12 bits).
+    # 3. e**-r - 1 = s = -r + r**2 (C2 + C3 r)  (minimax, 2**-29.2 relative).
+    # 4. 2 T e**-r = u2 + eu2: u2 = fl(2T_hi (1 + s)), eu2 its rounding
+    #    error (exact by FMA: 2T_hi - u2 is exact) plus the table's lo word.
+    cdef Exp32 e
+    cdef sf_vf t, nf, r, s, Th, Tl
+    t = sf_vf_fma(x, sf_vf_set(SF_L16F_INV), sf_vf_set(SF_F_SHIFT23))
+    nf = sf_vf_sub(t, sf_vf_set(SF_F_SHIFT23))
+    r = sf_vf_fnma(nf, sf_vf_set(SF_L16F_HI), x)
+    r = sf_vf_fnma(nf, sf_vf_set(SF_L16F_LO), r)
+    e.tb = sf_vf_bits(t)
+    Th = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_HI), e.tb)
+    Tl = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_LO), e.tb)
+    s = sf_vf_fms(sf_vf_mul(r, r), sf_vf_fma(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)), r)
+    e.u2 = sf_vf_fma(Th, s, Th)
+    e.eu2 = sf_vf_fma(Th, s, sf_vf_add(sf_vf_sub(Th, e.u2), Tl))
+    return e
+
+
+cdef inline sf_vf pow2_bits_f32(sf_vfi tb, int bias) noexcept nogil:
+    # 2**(K + bias) from the shifter bits (K = n >> 4): the exponent field
+    # (K + bias + 127) * 16 = n + (bias + 127)*16 - j, masked and shifted.
+    return sf_vfi_asf(sf_vfi_sll(sf_vfi_and(
+        sf_vfi_add(tb, sf_vfi_set((bias + 127) * 16 - SF_F_SHIFT23_BITS)),
+        sf_vfi_set(-16)), 19))
+
+
+cdef inline Logistic32 logistic_f32(sf_vf xc) noexcept nogil:
+    # xc: x clamped (clamp_f32).  See the top of this file.
+    cdef Logistic32 c
+    cdef Exp32 e = exp_f32(xc)
+    c.u2 = e.u2
+    c.eu2 = e.eu2
+    c.P64 = pow2_bits_f32(e.tb, 1 + 64)
+    c.P = sf_vf_mul(c.P64, sf_vf_set(SF_F_TWOM64))
+    # Fast2Sum of P and u2 (both positive; the larger first)
+    c.Dh = sorted_two_sum_f32(c.P, c.u2, &c.Dl)
+    c.Dl = sf_vf_add(c.Dl, c.eu2)
+    c.q0 = sf_vf_div(sf_vf_set(1.0), c.Dh)
+    c.h = sf_vf_fnma(c.q0, c.Dh, sf_vf_set(1.0))
+    c.h = sf_vf_fnma(c.q0, c.Dl, c.h)
+    return c
+
+
+cdef inline sf_vf log1pexp_f32(sf_vf a, sf_vf* lo) noexcept nogil:
+    # log(1 + e**-a) = hi + *lo for a in [0, ALOG] (ALOG = 104: beyond, the
+    # value is below 2**-150 and rounds to 0).
     #
-    # kf = round(na/ln2) by the 1.5*2**23 shifter.  r1 = na - kf*L, L = fl(ln2),
-    # is exact with one FMA: kf*L is exact inside it, and for kf != 0 both na
-    # (|na| > 0.34) and kf*L have their last bit at or above 2**-25 while
-    # |r1| < 1/2, so r1 fits in 24 bits.  a2 = kf*(L - ln2) (|a2| < 3e-7) is
-    # the rest of the reduction.  e**r - 1 - r = r**2 P(r) on |r| <= ln2/2,
-    # P degree 4, fitted by iteratively reweighted least squares on the
-    # relative error of e**r (max 0.065 * 2**-24 with these float32
-    # coefficients).  The cross term r1*a2 is inside r**2 P(r) through r.
-    cdef float t, k, a1, a2, r, p
-    t = sf_fmaf(na, SF_F_INV_LN2, SF_F_SHIFT23)
-    k = t - SF_F_SHIFT23
-    a1 = sf_fmaf(k, -SF_F_LN2, na)
-    a2 = k * SF_F_LN2_ERR
-    r = a1 + a2
-    p = sf_fmaf(sf_fmaf(sf_fmaf(sf_fmaf(
-        <float>0.0013814536331395119, r, <float>0.008368701244110637), r,
-        <float>0.04166838778190079), r, <float>0.16666520763786927), r,
-        <float>0.4999999345341975)
-    kf[0] = k
-    r1[0] = a1
-    tt[0] = sf_fmaf(r * r, p, a2)
-    return a1 + tt[0]
-
-
-cdef inline float fone_plus_e(float x, float* P2, float* c, float* u, float* r1,
-                              float* tt) noexcept nogil:
-    # 1 + e = s + c exactly (s returned), e = exp(-|x|) = 2**k (1 + r1 + tt).
-    # u = fl(1 + q) and its rounding error ul (Fast2Sum, |q| < 1); c is s's
-    # rounding error (one FMA) plus ul*2**k.  P2 = 2**(k+64).
-    cdef float k, q, ul, P2s, s
-    q = fexp_neg(fclamp(x), &k, r1, tt)
-    u[0] = <float>1.0 + q
-    ul = fast_two_sum_errf(<float>1.0, q, u[0])
-    P2[0] = sf_pow2f_64(k)
-    P2s = P2[0] * SF_F_TWOM64          # 2**k (0 for k = -150)
-    s = sf_fmaf(u[0], P2s, <float>1.0)
-    c[0] = sf_fmaf(ul, P2s, sf_fmaf(u[0], P2s, <float>1.0 - s))
-    return s
-
-
-cdef inline float log1p_exp_neg_f32(float x, float* lo) noexcept nogil:
-    # log(1 + e) = hi + lo for e = exp(-|x|).
-    #
-    # s + c = 1 + e exactly (fone_plus_e); m = s or s/2 in [0.707, 1.414]
-    # (j = 0 or 1) and f = m - 1 exact.  fdlibm's form
-    # log(1+f) = f - hfsq + sd*(hfsq + R(sd**2)), sd = f/(2+f), puts all
-    # rounding in terms small next to f; R: degree 4 in z = sd**2 (z <= 0.0295),
-    # fitted like fexp_neg's P to the series 2z/3 + 2z**2/5 + ... (max error
-    # 4.4e-10 relative to 2sd).  c/s ~ c*(1 - 2sd) adds the part of e lost in
-    # s, which is all of log1p(e) = e once e < 2**-24.  hi = j*LN2_HI + f is
-    # exact (LN2_HI has 16 bits; the sum's last bit is f's, 2**-24).
-    cdef float r1, tt, u, P2, s, c, m, cs, j, f, sd, z, R, hfsq, inner
-    cdef bint big
-    s = fone_plus_e(x, &P2, &c, &u, &r1, &tt)
-    big = s > SF_F_SQRT2
-    m = s * <float>0.5 if big else s
-    cs = c * <float>0.5 if big else c
-    j = <float>1.0 if big else <float>0.0
-    f = m - <float>1.0
-    sd = f / (<float>2.0 + f)
-    z = sd * sd
-    R = z * sf_fmaf(z, sf_fmaf(z, sf_fmaf(
-        z, <float>0.23584845663214124, <float>0.2853717493798677),
-        <float>0.400003371522687), <float>0.6666666563747282)
-    hfsq = <float>0.5 * f * f
-    inner = sf_fmaf(sd, hfsq + R, -hfsq)
-    lo[0] = sf_fmaf(j, SF_F_LN2_LO, inner + sf_fmaf(<float>-2.0 * sd, cs, cs))
-    return sf_fmaf(j, SF_F_LN2_HI, f)
-
-
-cdef inline double log_poly_wide(double z) noexcept nogil:
-    # R(z) of log(1+f) = f - s(f - R), z = s*s, s = f/(2+f): the series
-    # 2z/3 + 2z**2/5 + 2z**3/7 + 2z**4/9 (z <= 0.0295, truncation < 2**-30),
-    # enough for float32 results evaluated in float64.
-    return z * sf_fmad(z, sf_fmad(z, sf_fmad(z, 0.2222222222222222, 0.2857142857142857),
-                                  0.4), 0.6666666666666666)
+    # 1. e**-a = (u2 + eu2) 2**-(K+1) from exp_f32 (K >= 0 here), the power
+    #    of two applied as 2**(64-K-1) * 2**-64 so it is exact down to the
+    #    subnormals (where the product rounds once).
+    # 2. 1 + e = Dh + Dl: Dh = fl(1 + e), its rounding error by FMA.
+    # 3. log(Dh) by fdlibm's reduction: m = Dh or Dh/2 in [0.707, 1.414]
+    #    (j = 0 or 1), f = m - 1 exact, log(1+f) = f - hfsq + s(hfsq + R),
+    #    s = f/(2+f), R minimax (SF_LOGF, 2**-30); Dl/m ~ Dl (1 - 2s) adds
+    #    the low part, which is all of the result once e < 2**-24.
+    # 4. hi = j ln2_hi + f is exact (ln2_hi has 16 bits).
+    cdef Exp32 e = exp_f32(a)
+    cdef sf_vf Pinv, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
+    cdef sf_vfm small
+    cdef sf_vfm big
+    Pinv = sf_vfi_asf(sf_vfi_sll(sf_vfi_and(
+        sf_vfi_sub(sf_vfi_set((126 + 64) * 16 + 15 + SF_F_SHIFT23_BITS), e.tb),
+        sf_vfi_set(-16)), 19))
+    u = sf_vf_mul(sf_vf_mul(e.u2, Pinv), sf_vf_set(SF_F_TWOM64))
+    el = sf_vf_mul(sf_vf_mul(e.eu2, Pinv), sf_vf_set(SF_F_TWOM64))
+    Dh = sf_vf_add(sf_vf_set(1.0), u)
+    Dl = sf_vf_add(sf_vf_add(sf_vf_sub(sf_vf_set(1.0), Dh), u), el)
+    big = sf_vf_lt(sf_vf_set(SF_F_SQRT2), Dh)
+    m = sf_vf_sel(big, sf_vf_mul(Dh, sf_vf_set(0.5)), Dh)
+    cl = sf_vf_sel(big, sf_vf_mul(Dl, sf_vf_set(0.5)), Dl)
+    j = sf_vf_sel(big, sf_vf_set(1.0), sf_vf_set(0.0))
+    f = sf_vf_sub(m, sf_vf_set(1.0))
+    s = sf_vf_div(f, sf_vf_add(sf_vf_set(2.0), f))
+    z = sf_vf_mul(s, s)
+    R = sf_vf_mul(z, sf_vf_fma(z, sf_vf_fma(z, sf_vf_fma(
+        z, sf_vf_set(SF_LOGF_C4), sf_vf_set(SF_LOGF_C3)), sf_vf_set(SF_LOGF_C2)),
+        sf_vf_set(SF_LOGF_C1)))
+    hfsq = sf_vf_mul(sf_vf_mul(sf_vf_set(0.5), f), f)
+    inner = sf_vf_fms(s, sf_vf_add(hfsq, R), hfsq)
+    hi = sf_vf_fma(j, sf_vf_set(SF_F_LN2_HI), f)
+    lo[0] = sf_vf_fma(j, sf_vf_set(SF_F_LN2_LO),
+                      sf_vf_add(inner, sf_vf_fnma(sf_vf_add(s, s), cl, cl)))
+    # 5. e < SERIES: log(1 + e) = e - e**2/2 + e**3/3 on e = u + el instead
+    #    (truncation e**3/4 relative): there 1 + e keeps too few of e's bits
+    #    in Dh and the low word's roundings cost up to 0.6 ulp.
+    small = sf_vf_lt(u, sf_vf_set(SF_F_SERIES))
+    lo[0] = sf_vf_sel(small, sf_vf_fma(sf_vf_mul(u, u), sf_vf_fma(
+        u, sf_vf_set(1.0 / 3), sf_vf_set(-0.5)), el), lo[0])
+    return sf_vf_sel(small, u, hi)

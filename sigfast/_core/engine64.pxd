@@ -1,157 +1,158 @@
-# Layer 2, float64 engine: exp(-a) and log(1 + exp(-a)) as unevaluated
-# double words, and the sigmoid core every float64 formula builds on.
+# Layer 2, float64 engine (vectors of float64, sigfast/src/sf_vec.h): the
+# float32 engine's design (engine32.pxd) in double precision.
 #
-# exp(-a) is returned as 2**k * (eh + el); each caller carries the rounding
-# error of its critical step (1 + e, the reciprocal, a product) as a second
-# word and applies 2**k last (scale), so results -- subnormal ones included
-# -- are rounded essentially once.  Cut-offs (SF_AMAX, SF_KDEN, SF_KSPLIT,
-# SF_KSERIES) are explained in sigfast/src/sf_consts.h.
+# logistic_f64(x): the parts of sigma(x) = P / D with
+#     x = (16K + j) ln2/16 + r,   |r| <= ln2/32,
+#     P = 2**(K+1),   D = 2**(K+1) + 2 T_j e**-r,   T_j = 2**(-j/16)
+# (multiply 1/(1 + e**-x) above and below by 2**(K+1) e**-x... the same
+# formula serves both signs of x, never overflows, and only the final
+# scaling by P can produce a subnormal result).  D is carried as Dh + Dl
+# exactly enough (Fast2Sum of P and 2 T e**-r, whose rounding error and
+# the table's lo word go to Dl), 1/D = q0 (1 + h) with q0 = fl(1/Dh) and
+# the residual h = 1 - q0 (Dh + Dl) from two FMAs.  No double-word type.
+# exp_f64(x) is the part up to 2 T e**-r = u2 + eu2, which log1pexp_f64
+# uses for log(1 + e**-a).
+#
+# Cut-offs (callers clamp): x in [-760, 44].  e**-760 < 2**-1096, so every
+# result built from it has rounded to its limit; 2**(K+1+128) stays a
+# normal double for K in [-1097, 63].  e**-r - 1: degree 7 (SF_EXPD,
+# 2**-65.3); log: R of degree 7 (SF_LOGD, 2**-57.8).
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport sorted_two_sum_f64
 
-from sigfast._core.platform cimport (
-    sf_pow2d, sf_fmad, fabs, SF_LN2_HI, SF_LN2_LO, SF_INV_LN2, SF_SQRT2, SF_SHIFT52,
-    SF_AMAX, SF_KDEN, SF_KSPLIT, SF_KSERIES, SF_KLOG)
-from sigfast._core.eft cimport (
-    two_sum, fast_two_sum, fast_two_sum_err, two_prod_err)
+cdef extern from "sf_poly.h" nogil:
+    const double SF_T16D_HI[16]
+    const double SF_T16D_LO[16]
+    const double SF_L16D_INV, SF_L16D_HI, SF_L16D_LO
+    const double SF_EXPD_C2, SF_EXPD_C3, SF_EXPD_C4, SF_EXPD_C5, SF_EXPD_C6, SF_EXPD_C7
+    const double SF_LOGD_C1, SF_LOGD_C2, SF_LOGD_C3, SF_LOGD_C4, SF_LOGD_C5, SF_LOGD_C6
+    const double SF_LOGD_C7
 
+cdef extern from "sf_consts.h" nogil:
+    const double SF_SHIFT52, SF_TWOM128, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
+    const double SF_XLO, SF_XHI, SF_ALOG, SF_SERIES
+    const long long SF_SHIFT52_BITS
 
-cdef inline double amax(double x) noexcept nogil:
-    # |x| clamp at AMAX; NaN compares false and passes.
-    return SF_AMAX if x > SF_AMAX else x
-
-
-cdef inline double pow2(double k) noexcept nogil:
-    return sf_pow2d(k)
-
-
-cdef inline double fma(double a, double b, double c) noexcept nogil:
-    # a*b + c, fused on FMA hardware; used in polynomial evaluation only,
-    # where one rounding more or less is far below the result's ulp.
-    return sf_fmad(a, b, c)
-
-
-cdef inline double scale(double y, double k) noexcept nogil:
-    # y * 2**k for integer k in [-1100, 0], rounded once: the first factor is
-    # at least 2**KSPLIT, so y*2**k1 stays normal and exact.
-    cdef double k1 = SF_KSPLIT if k < SF_KSPLIT else k
-    return (y * pow2(k1)) * pow2(k - k1)
-
-
-cdef inline double exp_taylor_tail(double r) noexcept nogil:
-    # (e**r - 1 - r)/r**2 to r**11: the Taylor series 1/2! + r/3! + ... +
-    # r**11/13! (truncation 2**-57.7 relative to e**r on |r| <= ln2/2).
-    return fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, fma(r, 1.0 / 6227020800.0, 1.0 / 479001600), 1.0 / 39916800), 1.0 / 3628800), 1.0 / 362880), 1.0 / 40320), 1.0 / 5040), 1.0 / 720), 1.0 / 120), 1.0 / 24), 1.0 / 6), 0.5)
+cdef struct Exp64:
+    sf_vdi tb           # bits of the shifter sum: n in the low bits, j = n & 15
+    sf_vd u2, eu2       # 2 T_j e**-r = u2 + eu2
 
 
-cdef inline double exp_neg(double a, double* el, double* k) noexcept nogil:
-    # exp(-a) = 2**k * (eh + el) for 0 <= a <= AMAX, eh in [0.70, 1.42].
+cdef struct Logistic64:
+    sf_vd P64           # 2**(K+1+128), always normal
+    sf_vd P             # 2**(K+1): exact, subnormal, or 0 below 2**-1074
+    sf_vd u2, eu2       # 2 T_j e**-r = u2 + eu2
+    sf_vd Dh, Dl        # D = P + u2 + eu2
+    sf_vd q0, h         # 1/D = q0 (1 + h), to ~2**-46
+
+
+cdef inline sf_vd clamp_f64(sf_vd x) noexcept nogil:
+    # x into [XLO, XHI]; x is the second operand of min/max, so NaN passes.
+    return sf_vd_min(sf_vd_set(SF_XHI), sf_vd_max(sf_vd_set(SF_XLO), x))
+
+
+cdef inline Exp64 exp_f64(sf_vd x) noexcept nogil:
+    # 1. n = round(16 x/ln2) by the 1.5*2**52 shifter (its low bits hold n).
+    # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 38 bits).
+    # 3. e**-r - 1 = s = -r + r**2 (C2 + ... + C7 r**5) (minimax, 2**-65.3).
+    # 4. 2 T e**-r = u2 + eu2: u2 = fl(2T_hi (1 + s)), eu2 its rounding
+    #    error (exact by FMA: 2T_hi - u2 is exact) plus the table's lo word.
+    cdef Exp64 e
+    cdef sf_vd t, nf, r, s, Th, Tl
+    t = sf_vd_fma(x, sf_vd_set(SF_L16D_INV), sf_vd_set(SF_SHIFT52))
+    nf = sf_vd_sub(t, sf_vd_set(SF_SHIFT52))
+    r = sf_vd_fnma(nf, sf_vd_set(SF_L16D_HI), x)
+    r = sf_vd_fnma(nf, sf_vd_set(SF_L16D_LO), r)
+    e.tb = sf_vd_bits(t)
+    Th = sf_vd_lookup16(sf_vd_tab16_load(SF_T16D_HI), e.tb)
+    Tl = sf_vd_lookup16(sf_vd_tab16_load(SF_T16D_LO), e.tb)
+    s = sf_vd_fma(r, sf_vd_set(SF_EXPD_C7), sf_vd_set(SF_EXPD_C6))
+    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C5))
+    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C4))
+    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C3))
+    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C2))
+    s = sf_vd_fms(sf_vd_mul(r, r), s, r)
+    e.u2 = sf_vd_fma(Th, s, Th)
+    e.eu2 = sf_vd_fma(Th, s, sf_vd_add(sf_vd_sub(Th, e.u2), Tl))
+    return e
+
+
+cdef inline sf_vd pow2_bits_f64(sf_vdi tb, int bias) noexcept nogil:
+    # 2**(K + bias) from the shifter bits (K = n >> 4): the exponent field
+    # (K + bias + 127) * 16 = n + (bias + 1023)*16 - j, masked and shifted.
+    return sf_vdi_asd(sf_vdi_sll(sf_vdi_and(
+        sf_vdi_add(tb, sf_vdi_set((bias + 1023) * 16 - SF_SHIFT52_BITS)),
+        sf_vdi_set(-16)), 48))
+
+
+cdef inline Logistic64 logistic_f64(sf_vd xc) noexcept nogil:
+    # xc: x clamped (clamp_f64).  See the top of this file.
+    cdef Logistic64 c
+    cdef Exp64 e = exp_f64(xc)
+    c.u2 = e.u2
+    c.eu2 = e.eu2
+    c.P64 = pow2_bits_f64(e.tb, 1 + 128)
+    c.P = sf_vd_mul(c.P64, sf_vd_set(SF_TWOM128))
+    # Fast2Sum of P and u2 (both positive; the larger first)
+    c.Dh = sorted_two_sum_f64(c.P, c.u2, &c.Dl)
+    c.Dl = sf_vd_add(c.Dl, c.eu2)
+    c.q0 = sf_vd_div(sf_vd_set(1.0), c.Dh)
+    c.h = sf_vd_fnma(c.q0, c.Dh, sf_vd_set(1.0))
+    c.h = sf_vd_fnma(c.q0, c.Dl, c.h)
+    return c
+
+
+cdef inline sf_vd log_poly_f64(sf_vd z) noexcept nogil:
+    # R(z) of log(1+f) = 2s + s R(s**2), z = s**2 <= 0.0295 (SF_LOGD, 2**-57.8)
+    cdef sf_vd R = sf_vd_fma(z, sf_vd_set(SF_LOGD_C7), sf_vd_set(SF_LOGD_C6))
+    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C5))
+    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C4))
+    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C3))
+    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C2))
+    return sf_vd_mul(z, sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C1)))
+
+
+cdef inline sf_vd log1pexp_f64(sf_vd a, sf_vd* lo) noexcept nogil:
+    # log(1 + e**-a) = hi + *lo for a in [0, ALOG] (ALOG = 760: beyond, the
+    # value is below 2**-1075 and rounds to 0).
     #
-    # 1. kf = round(a/ln2) by the 1.5*2**52 shifter.
-    # 2. Cody-Waite: rh = kf*LN2_HI - a is exact (LN2_HI has 21 trailing zero
-    #    bits and Sterbenz applies); rl = kf*LN2_LO carries the rest of ln2.
-    # 3. exp(rh + rl) = 1 + rh + c, c = rl + r**2 * exp_taylor_tail(r).
-    # 4. 1 + (rh + c) is split with two Fast2Sums, so eh + el holds it to
-    #    about 2**-106.
-    cdef double t, kf, rh, rl, r, c, s, eh
-    t = a * SF_INV_LN2
-    kf = (t + SF_SHIFT52) - SF_SHIFT52
-    rh = kf * SF_LN2_HI - a
-    rl = kf * SF_LN2_LO
-    r = rh + rl
-    c = fma(r * r, exp_taylor_tail(r), rl)
-    s = rh + c
-    eh = 1 + s
-    el[0] = fast_two_sum_err(1, s, eh) + fast_two_sum_err(rh, c, s)
-    k[0] = -kf
-    return eh
-
-
-cdef inline double sig_parts(double a, double* res, double* eh, double* el, double* k) noexcept nogil:
-    # For a >= 0: e = exp(-a) = 2**k (eh + el) and q = fl(1/(1+e)) with
-    # 1/(1+e) = q*(1 + res) up to O(2**-106).
-    #
-    # d + dl = 1 + e (Fast2Sum, 1 >= e); res is the relative residual
-    # 1 - (d + dl)*q, where d*q - 1 is exact (two_prod_err).
-    cdef double ks, sc, e1, e2, d, dl, q
-    eh[0] = exp_neg(a, el, k)
-    ks = SF_KDEN if k[0] < SF_KDEN else k[0]
-    sc = pow2(ks)
-    e1 = eh[0] * sc
-    e2 = el[0] * sc
-    d = 1 + e1
-    dl = fast_two_sum_err(1, e1, d) + e2
-    q = 1 / d
-    res[0] = -two_prod_err(d, q, 1.0) - dl * q
-    return q
-
-
-cdef inline double sig_core(double x, double* yl, double* kk) noexcept nogil:
-    # sigma(x) = 2**kk * (yh + yl), yh in the normal range.
-    #
-    # sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e) with e = exp(-|x|): never
-    # exp(+|x|), so nothing overflows.  Both are m*q*(1+res) with m = 1 or
-    # m = eh + el; the product's rounding error is kept so yh is the
-    # once-rounded value.  The caller applies 2**kk (scale), so subnormal
-    # results are rounded once too.
-    cdef double a, q, res, eh, el, k, m, ml, p, corr, yh
-    cdef bint neg = x < 0
-    a = amax(fabs(x))
-    q = sig_parts(a, &res, &eh, &el, &k)
-    m = eh if neg else 1.0
-    ml = el if neg else 0.0
-    kk[0] = k if neg else 0.0
-    p = m * q
-    corr = two_prod_err(m, q, p) + (ml * q + p * res)
-    return fast_two_sum(p, corr, yl)
-
-
-cdef inline double log_poly_lg(double z) noexcept nogil:
-    # R(z) of fdlibm's log(1+f) = f - hfsq + s*(hfsq + R), z = s*s:
-    # fdlibm's Lg1..Lg7 minimax (error < 2**-58.45 on |s| <= 0.1716;
-    # fdlibm e_log.c).
-    return z * fma(z, fma(z, fma(z, fma(z, fma(z, fma(z, 1.479819860511658591e-01, 1.531383769920937332e-01), 1.818357216161805012e-01), 2.222219843214978396e-01), 2.857142874366239149e-01), 3.999999999940941908e-01), 6.666666666666735130e-01)
-
-
-cdef inline double log1p_exp_neg(double a, double* Ll) noexcept nogil:
-    # L = log(1 + exp(-a)) for a >= 0, returned as Lh + Ll.
-    #
-    # Log branch (e >= 2**KSERIES): d + dl = 1 + e, scaled by 1/2 when
-    # d > sqrt2 so m = 1 + f lies in [0.707, 1.414] and f = m - 1 is exact.
-    # Then fdlibm's form log(1+f) = f - hfsq + s*(hfsq + R(s*s)),
-    # s = f/(2+f), whose correction terms are small next to f, plus dl/m for
-    # the low word (1/m = (1-s)/(1+s) ~ 1 - 2s + 2s^2 - 2s^3, ample for a
-    # 2**-53 term).
-    # Series branch (e < 2**KSERIES): L = e - e**2/2 + e**3/3 computed as
-    # 2**k * (eh + el - eh*e*(1/2 - e/3)) and scaled once, so a subnormal L
-    # (softplus(-x), -log_sigmoid(x) for x > 708) is rounded once.
-    cdef double eh, el, k, ks, sc, e1, e2, d, dl, m, ml, j, f, s, z, R, hfsq
-    cdef double c, lo, jh, h, he, Lh, Llog, esc, Ls
-    cdef bint big, small
-    eh = exp_neg(a, &el, &k)
-    small = k < SF_KSERIES
-    ks = SF_KLOG if k < SF_KLOG else k
-    sc = pow2(ks)
-    e1 = eh * sc
-    e2 = el * sc
-    d = 1 + e1
-    dl = fast_two_sum_err(1, e1, d) + e2
-    big = d > SF_SQRT2
-    m = d * 0.5 if big else d
-    ml = dl * 0.5 if big else dl
-    j = 1.0 if big else 0.0
-    f = m - 1
-    s = f / (2 + f)
-    z = s * s
-    R = log_poly_lg(z)
-    jh = j * SF_LN2_HI
-    lo = j * SF_LN2_LO
-    hfsq = 0.5 * f * f
-    c = ml * (1 + s * (-2.0 + s * (2 - 2 * s)))
-    lo = (lo + c) + (s * (hfsq + R) - hfsq)
-    h = two_sum(jh, f, &he)
-    lo = lo + he
-    Lh = fast_two_sum(h, lo, &Llog)
-    # series branch
-    esc = eh * pow2(SF_KDEN if k < SF_KDEN else k)
-    Ls = eh + (el - eh * (esc * (0.5 - esc * (1.0 / 3))))
-    Ll[0] = 0.0 if small else Llog
-    return scale(Ls, k) if small else Lh
+    # 1. e**-a = (u2 + eu2) 2**-(K+1) from exp_f64 (K >= 0 here), the power
+    #    of two applied as 2**(128-K-1) * 2**-128 so it is exact down to the
+    #    subnormals (where the product rounds once).
+    # 2. 1 + e = Dh + Dl: Dh = fl(1 + e), its rounding error by FMA.
+    # 3. log(Dh) by fdlibm's reduction: m = Dh or Dh/2 in [0.707, 1.414]
+    #    (j = 0 or 1), f = m - 1 exact, log(1+f) = f - hfsq + s(hfsq + R),
+    #    s = f/(2+f), R minimax (SF_LOGF, 2**-30); Dl/m ~ Dl (1 - 2s) adds
+    #    the low part, which is all of the result once e < 2**-53.
+    # 4. hi = j ln2_hi + f is exact (ln2_hi has 32 bits, f's last bit is
+    #    at 2**-53).
+    cdef Exp64 e = exp_f64(a)
+    cdef sf_vd Pinv, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
+    cdef sf_vdm small
+    cdef sf_vdm big
+    Pinv = sf_vdi_asd(sf_vdi_sll(sf_vdi_and(
+        sf_vdi_sub(sf_vdi_set((1022 + 128) * 16 + 15 + SF_SHIFT52_BITS), e.tb),
+        sf_vdi_set(-16)), 48))
+    u = sf_vd_mul(sf_vd_mul(e.u2, Pinv), sf_vd_set(SF_TWOM128))
+    el = sf_vd_mul(sf_vd_mul(e.eu2, Pinv), sf_vd_set(SF_TWOM128))
+    Dh = sf_vd_add(sf_vd_set(1.0), u)
+    Dl = sf_vd_add(sf_vd_add(sf_vd_sub(sf_vd_set(1.0), Dh), u), el)
+    big = sf_vd_lt(sf_vd_set(SF_SQRT2), Dh)
+    m = sf_vd_sel(big, sf_vd_mul(Dh, sf_vd_set(0.5)), Dh)
+    cl = sf_vd_sel(big, sf_vd_mul(Dl, sf_vd_set(0.5)), Dl)
+    j = sf_vd_sel(big, sf_vd_set(1.0), sf_vd_set(0.0))
+    f = sf_vd_sub(m, sf_vd_set(1.0))
+    s = sf_vd_div(f, sf_vd_add(sf_vd_set(2.0), f))
+    z = sf_vd_mul(s, s)
+    R = log_poly_f64(z)
+    hfsq = sf_vd_mul(sf_vd_mul(sf_vd_set(0.5), f), f)
+    inner = sf_vd_fms(s, sf_vd_add(hfsq, R), hfsq)
+    hi = sf_vd_fma(j, sf_vd_set(SF_LN2_HI), f)
+    lo[0] = sf_vd_fma(j, sf_vd_set(SF_LN2_LO),
+                      sf_vd_add(inner, sf_vd_fnma(sf_vd_add(s, s), cl, cl)))
+    # 5. e < SERIES: log(1 + e) = e - e**2/2 + e**3/3 on e = u + el instead
+    #    (truncation e**3/4 relative).
+    small = sf_vd_lt(u, sf_vd_set(SF_SERIES))
+    lo[0] = sf_vd_sel(small, sf_vd_fma(sf_vd_mul(u, u), sf_vd_fma(
+        u, sf_vd_set(1.0 / 3), sf_vd_set(-0.5)), el), lo[0])
+    return sf_vd_sel(small, u, hi)

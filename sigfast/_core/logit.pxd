@@ -1,78 +1,76 @@
-# Layer 3, family: logit(p) = log(p/(1-p)), float32 and float64 side by
-# side.  The ratio p/(1-p) = 2**J m (m in [0.707, 1.414]) is taken apart
-# from exponents and significands, and log(m) is evaluated where it keeps
-# full relative accuracy near p = 1/2 (logit ~ 4(p - 1/2)).
+# Layer 3, family: logit(p) = log(p/(1-p)).  One float64 formula; the
+# float32 loop evaluates it on widened inputs and rounds once (the registry
+# marks logit wide32): near p = 1/2 the result ~ 4(p - 1/2) needs the
+# difference of two nearly equal logs, which float32 arithmetic cannot give
+# to an ulp without float64's extra bits.
+#
+# 1 - p = w + wl exactly (Fast2Sum).  p/w = 2**J m with m in [0.707, 1.414]
+# is taken from exponents and significands (no division): m = A/(B + Bl),
+# A = p's significand * 2**-adj, B = w's significand.  Then
+# log(m) = 2 atanh(s) = 2s + s R(s**2) with s = (A - B - Bl)/(A + B + Bl);
+# A - B is exact (Sterbenz), so s keeps full relative accuracy near
+# p = 1/2, and s's rounding error sl comes from the exact residual.
+# logit = J ln2 + 2s + (2 sl + s R).  p below 2**-1000 is scaled by 2**54
+# first so its significand is exact.  logit(0) = -inf, logit(1) = inf, NaN
+# outside [0, 1].
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport two_sum_f64
+from sigfast._core.engine64 cimport log_poly_f64, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
 
-from sigfast._core.platform cimport (
-    sf_logbd, sf_mantd, sf_fmad, INFINITY, NAN, SF_LN2, SF_LN2_HI, SF_LN2_LO, SF_SQRT2,
-    SF_TWO54, SF_TWOM1000)
-from sigfast._core.eft cimport two_sum, fast_two_sum_err, two_prod_err
-from sigfast._core.engine64 cimport pow2, log_poly_lg
-from sigfast._core.engine32 cimport log_poly_wide
-
-
-cdef inline float logit_f32(float pf) noexcept nogil:
-    # In float64 for float32 p: w = 1 - p and 2p - 1 are exact (or, for
-    # p < 2**-29, off by a relative 2**-53); r = p/w = 2**j m with m in
-    # [0.707, 1.414] from r's exponent and significand; log(m) = log1p(f)
-    # with f = m - 1, except for j = 0 where f = (2p - 1)/w keeps full
-    # relative accuracy near p = 1/2.
-    cdef double p = pf, w, r, ep, mr, m, j, f, s, z, R, out
-    cdef bint big
-    w = 1.0 - p
-    r = p / w
-    ep = sf_logbd(r)
-    mr = sf_mantd(r)
-    big = mr > SF_SQRT2
-    m = mr * 0.5 if big else mr
-    j = ep + 1.0 if big else ep
-    f = (2.0 * p - 1.0) / w if j == 0.0 else m - 1.0
-    s = f / (2.0 + f)
-    z = s * s
-    R = log_poly_wide(z)
-    out = sf_fmad(j, SF_LN2, f - s * (f - R))
-    out = -INFINITY if p == 0.0 else out
-    out = INFINITY if p == 1.0 else out
-    return <float>(out if (p >= 0.0 and p <= 1.0) else NAN)
+from sigfast._core.platform cimport INFINITY, NAN, SF_TWO54, SF_TWOM1000
 
 
-cdef inline double logit_f64(double p) noexcept nogil:
-    # 1 - p = w + wl exactly (Fast2Sum).  p/w = 2**J * m with m in
-    # [0.707, 1.414] is found from exponents and significands (no division):
-    # m = A/(B + Bl) with A = p's significand * 2**-adj, B = w's significand.
-    # Then log(m) = 2 atanh(s) = 2s + s R(s*s) with s = (A - B - Bl)/(A + B + Bl);
-    # A - B is exact (Sterbenz), so s keeps full relative accuracy near
-    # p = 1/2; s's rounding error sl is recovered from the exact residual.
-    # logit = J ln2 + 2s + (2 sl + s R).  p below 2**-1000 is scaled by 2**54
-    # first, so its significand is exact.
-    cdef double w, wl, ps, ep, mp, ew, mw, adj, A, B, Bl, J, n0, nh, nl
-    cdef double dh, dl, s, sl, z, R, Jh, Jl, h, he, out
-    cdef bint tiny = p < SF_TWOM1000
-    w = 1.0 - p
-    wl = fast_two_sum_err(1.0, -p, w)
-    ps = p * SF_TWO54 if tiny else p
-    ep = sf_logbd(ps)
-    mp = sf_mantd(ps)
-    ew = sf_logbd(w)
-    mw = sf_mantd(w)
-    adj = (1.0 if mp > SF_SQRT2 * mw else 0.0) - (
-        1.0 if mw > SF_SQRT2 * mp else 0.0)
-    A = mp * pow2(-adj)
+cdef inline sf_vd logb_f64(sf_vdi u) noexcept nogil:
+    # unbiased exponent of a positive normal double with bits u, as a double
+    return sf_vd_sub(sf_vdi_asd(sf_vdi_or(sf_vdi_srl(u, 52), sf_vdi_set(0x4330000000000000))),
+                     sf_vd_set(4503599627371519.0))      # 2**52 + 1023
+
+
+cdef inline sf_vd mant_f64(sf_vdi u) noexcept nogil:
+    # significand of a positive normal double with bits u, in [1, 2)
+    return sf_vdi_asd(sf_vdi_or(sf_vdi_and(u, sf_vdi_set(0x000FFFFFFFFFFFFF)),
+                                sf_vdi_set(0x3FF0000000000000)))
+
+
+cdef inline sf_vd logit_f64(sf_vd p) noexcept nogil:
+    cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
+    cdef sf_vd w, wl, ps, ep, mp, ew, mw, A, B, Bl, J, n0, nh, nl, dh, dl, s, sl, z, R
+    cdef sf_vd Jh, h, he, out
+    cdef sf_vdi uw
+    cdef sf_vdm tiny, up, down
+    w = sf_vd_sub(one, p)
+    wl = sf_vd_sub(sf_vd_sub(one, w), p)
+    tiny = sf_vd_lt(p, sf_vd_set(SF_TWOM1000))
+    ps = sf_vd_sel(tiny, sf_vd_mul(p, sf_vd_set(SF_TWO54)), p)
+    ep = logb_f64(sf_vd_bits(ps))
+    mp = mant_f64(sf_vd_bits(ps))
+    uw = sf_vd_bits(w)
+    ew = logb_f64(uw)
+    mw = mant_f64(uw)
+    up = sf_vd_lt(sf_vd_mul(sf_vd_set(SF_SQRT2), mw), mp)       # m > sqrt2: halve A
+    down = sf_vd_lt(sf_vd_mul(sf_vd_set(SF_SQRT2), mp), mw)     # m < 1/sqrt2: double A
+    A = sf_vd_mul(mp, sf_vd_sel(up, sf_vd_set(0.5), sf_vd_sel(down, sf_vd_set(2.0), one)))
     B = mw
-    Bl = wl * pow2(-ew)
-    J = (ep - ew + adj) - (54.0 if tiny else 0.0)
-    n0 = A - B
-    nh = two_sum(n0, -Bl, &nl)
-    dh = two_sum(A, B, &dl)
-    dl = dl + Bl
-    s = nh / dh
-    sl = ((nl - two_prod_err(s, dh, nh)) - s * dl) / dh
-    z = s * s
-    R = log_poly_lg(z)
-    Jh = J * SF_LN2_HI
-    Jl = J * SF_LN2_LO
-    h = two_sum(Jh, 2.0 * s, &he)
-    out = h + (he + (Jl + (2.0 * sl + s * R)))
-    out = -INFINITY if p == 0.0 else out
-    out = INFINITY if p == 1.0 else out
-    return out if (p >= 0.0 and p <= 1.0) else NAN
+    # wl * 2**-ew: w is a normal double (1 - p >= 2**-53 for p < 1)
+    Bl = sf_vd_mul(wl, sf_vdi_asd(sf_vdi_sll(
+        sf_vdi_sub(sf_vdi_set(2046), sf_vdi_srl(uw, 52)), 52)))
+    J = sf_vd_sub(sf_vd_sub(ep, ew), sf_vd_sel(tiny, sf_vd_set(54.0), zero))
+    J = sf_vd_add(J, sf_vd_sel(up, one, sf_vd_sel(down, sf_vd_set(-1.0), zero)))
+    # numerator A - B - Bl and denominator A + B + Bl as double words (TwoSum)
+    n0 = sf_vd_sub(A, B)
+    nh = two_sum_f64(n0, sf_vd_sub(zero, Bl), &nl)
+    dh = two_sum_f64(A, B, &dl)
+    dl = sf_vd_add(dl, Bl)
+    s = sf_vd_div(nh, dh)
+    sl = sf_vd_div(sf_vd_fnma(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)
+    z = sf_vd_mul(s, s)
+    R = log_poly_f64(z)
+    # J ln2 + 2s: TwoSum, then the small terms
+    Jh = sf_vd_mul(J, sf_vd_set(SF_LN2_HI))
+    h = two_sum_f64(Jh, sf_vd_add(s, s), &he)
+    out = sf_vd_add(h, sf_vd_add(he, sf_vd_fma(J, sf_vd_set(SF_LN2_LO),
+                                                sf_vd_fma(sl, sf_vd_set(2.0), sf_vd_mul(s, R)))))
+    out = sf_vd_sel(sf_vd_eq(p, zero), sf_vd_set(-INFINITY), out)
+    out = sf_vd_sel(sf_vd_eq(p, one), sf_vd_set(INFINITY), out)
+    # NaN outside [0, 1]; a NaN p gives NaN through the formula
+    return sf_vd_sel(sf_vdm_or(sf_vd_lt(p, zero), sf_vd_lt(one, p)), sf_vd_set(NAN), out)

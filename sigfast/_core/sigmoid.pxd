@@ -1,76 +1,84 @@
 # Layer 3, family: sigmoid and its derivatives, float32 and float64 side by
-# side.  sigma(|x|) = 1/(1+e) and sigma(-|x|) = e/(1+e) with e = exp(-|x|):
-# never exp(+|x|), so nothing overflows, and both tails keep full relative
-# accuracy (NumPy/SciPy/PyTorch/JAX flush subnormal results to 0).
-
-from sigfast._core.platform cimport sf_fmaf, fabs, SF_F_TWOM64
-from sigfast._core.eft cimport fast_two_sum, two_sum, two_prod_err
-from sigfast._core.engine64 cimport amax, scale, sig_parts, sig_core
-from sigfast._core.engine32 cimport fone_plus_e, exp_neg_wide, clamp_wide
-
-
-cdef inline float sigmoid_f32(float x) noexcept nogil:
-    # float32 arithmetic.  s + c = 1 + e exactly (fone_plus_e), e = 2**k u.
-    # r0 = fl(1/s) and h = 1 - r0*(s + c) by two FMAs (nearly exact), so
-    # 1/(1+e) = r0 (1 + h).
-    #   x >= 0:  r0 + r0*h, rounded once;
-    #   x <  0:  (r0 + r0*g) * 2**k with 1 + g = (1 + r1 + tt)(1 + h): g's
-    #            rounding (<= 2**-26) is the only error besides the last one.
-    # 2**k is applied as 2**(k+64) then 2**-64, so a subnormal result (x below
-    # -87.3) is rounded once.  Max 0.93 ulp over all 2**32 inputs.
-    cdef float r1, tt, u, P2, s, c, r0, h, yp, g, yn
-    s = fone_plus_e(x, &P2, &c, &u, &r1, &tt)
-    r0 = <float>1.0 / s
-    h = sf_fmaf(-r0, c, sf_fmaf(-r0, s, <float>1.0))
-    yp = sf_fmaf(r0, h, r0)
-    g = r1 + sf_fmaf(h, u, tt)
-    yn = sf_fmaf(r0, g, r0) * P2 * SF_F_TWOM64
-    return yn if x < 0 else yp
+# side, on the logistic core (engine32/engine64): sigma(x) = P/D with
+# P = 2**(K+1), D = P + 2 T e**-r, 1/D = q0 (1 + h).  Never exp(+|x|), and
+# both tails keep full relative accuracy, subnormal results included (NumPy,
+# SciPy, PyTorch and JAX flush them to 0).
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport fast_two_sum_f32, fast_two_sum_f64
+from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64
 
 
-cdef inline double sigmoid_f64(double x) noexcept nogil:
-    # sigma(x) = 2**kk (yh + yl) from sig_core, scaled once.
-    cdef double yl, kk, yh
-    yh = sig_core(x, &yl, &kk)
-    return scale(yh, kk)
+# ---- sigmoid ---------------------------------------------------------------
+# sigma = P (q0 + q0 h): the parenthesis is 1/D to ~2**-46 (2**-104), the
+# product by P is exact or, for a subnormal result, rounded once.
+# Measured: float32 <= 0.77 ulp over all 2**32 inputs (the maximum at a
+# subnormal result, where q0 + q0 h and the product round twice).
+
+cdef inline sf_vf sigmoid_f32(sf_vf x) noexcept nogil:
+    cdef Logistic32 c = logistic_f32(clamp_f32(x))
+    return sf_vf_mul(sf_vf_fma(c.q0, c.h, c.q0), c.P)
 
 
-cdef inline float sigmoid_grad_f32(float xf) noexcept nogil:
-    # e/(1+e)**2 in float64 (see sigmoid_grad_f64), rounded once.
-    cdef double e, q
-    e = exp_neg_wide(clamp_wide(xf))
-    q = 1.0 / (1.0 + e)
-    return <float>(e * q * q)
+cdef inline sf_vd sigmoid_f64(sf_vd x) noexcept nogil:
+    cdef Logistic64 c = logistic_f64(clamp_f64(x))
+    return sf_vd_mul(sf_vd_fma(c.q0, c.h, c.q0), c.P)
 
 
-cdef inline double sigmoid_grad_f64(double x) noexcept nogil:
-    # sigma'(x) = sigma(x) sigma(-x) = e/(1+e)**2, e = exp(-|x|) (even in x).
-    # Never s*(1-s): 1 - sigma(x) rounds to 0 for x > 17 / 37, while
-    # e/(1+e)**2 keeps full relative accuracy down to the subnormal range.
-    # Two products by q = fl(1/(1+e)), each with its rounding error kept.
-    cdef double a, q, res, eh, el, k, p1, c1, uh, ul, p2, c2
-    a = amax(fabs(x))
-    q = sig_parts(a, &res, &eh, &el, &k)
-    p1 = eh * q
-    c1 = two_prod_err(eh, q, p1) + (el * q + p1 * res)
-    uh = fast_two_sum(p1, c1, &ul)
-    p2 = uh * q
-    c2 = two_prod_err(uh, q, p2) + (ul * q + p2 * res)
-    return scale(p2 + c2, k)
+# ---- sigmoid_grad ------------------------------------------------------------
+# sigma'(x) = sigma(x) sigma(-x) is even: evaluate at a = -|x| (K <= 0),
+# where sigma(a) = P/D and sigma(-a) = (u2 + eu2)/D, so
+#     sigma' = P (u2 + eu2) q0**2 (1 + h)**2
+#            = P (p2 + [e2 + q0 (e1 + eu2 q0) + 2 h p2]),
+# p1 = fl(u2 q0), p2 = fl(p1 q0) and e1, e2 their exact rounding errors.
+# Never s (1 - s): 1 - sigma(x) rounds to 0 for x > 17 (f32) / 37 (f64).
+
+cdef inline sf_vf sigmoid_grad_f32(sf_vf x) noexcept nogil:
+    cdef sf_vf a = sf_vf_min(x, sf_vf_sub(sf_vf_set(0.0), x))     # -|x|, NaN passes
+    cdef Logistic32 c = logistic_f32(clamp_f32(a))
+    cdef sf_vf p1, e1, p2, e2, corr
+    p1 = sf_vf_mul(c.u2, c.q0)
+    e1 = sf_vf_fms(c.u2, c.q0, p1)
+    p2 = sf_vf_mul(p1, c.q0)
+    e2 = sf_vf_fms(p1, c.q0, p2)
+    corr = sf_vf_fma(c.q0, sf_vf_fma(c.eu2, c.q0, e1), e2)
+    corr = sf_vf_fma(sf_vf_add(c.h, c.h), p2, corr)
+    return sf_vf_mul(sf_vf_add(p2, corr), c.P)
 
 
-cdef inline float sigmoid_grad_from_output_f32(float yf) noexcept nogil:
-    # 1 - y is exact in double and the product carries 49+ bits: one
-    # effective rounding, to float.
-    return <float>(<double>yf * (1.0 - <double>yf))
+cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
+    cdef sf_vd a = sf_vd_min(x, sf_vd_sub(sf_vd_set(0.0), x))
+    cdef Logistic64 c = logistic_f64(clamp_f64(a))
+    cdef sf_vd p1, e1, p2, e2, corr
+    p1 = sf_vd_mul(c.u2, c.q0)
+    e1 = sf_vd_fms(c.u2, c.q0, p1)
+    p2 = sf_vd_mul(p1, c.q0)
+    e2 = sf_vd_fms(p1, c.q0, p2)
+    corr = sf_vd_fma(c.q0, sf_vd_fma(c.eu2, c.q0, e1), e2)
+    corr = sf_vd_fma(sf_vd_add(c.h, c.h), p2, corr)
+    return sf_vd_mul(sf_vd_add(p2, corr), c.P)
 
 
-cdef inline double sigmoid_grad_from_output_f64(double y) noexcept nogil:
-    # y(1-y) with 1 - y = w + wl exactly (TwoSum) and the product's error
-    # kept.  Above |p| = 1e300 the correction is 0 anyway and would be NaN.
-    cdef double w, wl, p, corr
-    w = two_sum(1.0, -y, &wl)
-    p = y * w
-    corr = two_prod_err(y, w, p) + y * wl
-    corr = corr if fabs(p) < 1e300 else 0.0
-    return p + corr if corr != 0 else p      # keeps -0.0 at y = -0.0
+# ---- sigmoid_grad_from_output ---------------------------------------------------
+# y (1 - y) with 1 - y = w + wl (Fast2Sum, exact for |y| <= 1) and the
+# product's rounding error kept, so the result rounds once.  Where the
+# correction is 0 the product alone is returned (keeps -0.0 at y = -0.0),
+# and where the sum is NaN (y = +-inf: inf - inf inside) the product is
+# the answer (-inf).
+
+cdef inline sf_vf sigmoid_grad_from_output_f32(sf_vf y) noexcept nogil:
+    cdef sf_vf w, wl, p, corr, r
+    w = fast_two_sum_f32(sf_vf_set(1.0), sf_vf_sub(sf_vf_set(0.0), y), &wl)
+    p = sf_vf_mul(y, w)
+    corr = sf_vf_fma(y, wl, sf_vf_fms(y, w, p))
+    r = sf_vf_add(p, corr)
+    return sf_vf_sel(sf_vfm_or(sf_vf_eq(corr, sf_vf_set(0.0)), sf_vf_ne(r, r)), p, r)
+
+
+cdef inline sf_vd sigmoid_grad_from_output_f64(sf_vd y) noexcept nogil:
+    cdef sf_vd w, wl, p, corr, r
+    w = fast_two_sum_f64(sf_vd_set(1.0), sf_vd_sub(sf_vd_set(0.0), y), &wl)
+    p = sf_vd_mul(y, w)
+    corr = sf_vd_fma(y, wl, sf_vd_fms(y, w, p))
+    r = sf_vd_add(p, corr)
+    return sf_vd_sel(sf_vdm_or(sf_vd_eq(corr, sf_vd_set(0.0)), sf_vd_ne(r, r)), p, r)

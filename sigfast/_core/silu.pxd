@@ -1,107 +1,105 @@
-# Layer 3, family: silu(x) = x sigma(x) and its derivative, float32 and
-# float64 side by side.
+# Layer 3, family: silu(x) = x sigma(x) and its derivative.
+from sigfast._core.vec cimport *
+from sigfast._core.eft cimport two_sum_f64, fast_two_sum_f64
+from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32, SF_F_XHI
 
-from sigfast._core.platform cimport fabs, SF_AMAX, SF_F_AMAX, SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_WINDOW
-from sigfast._core.eft cimport fast_two_sum, two_sum, two_prod_err
-from sigfast._core.engine64 cimport amax, scale, sig_parts, sig_core
-from sigfast._core.engine32 cimport exp_neg_wide, clamp_wide
+cdef extern from "sf_consts.h" nogil:
+    const float SF_F_TWOM32
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128
 
-
-cdef inline float silu_f32(float xf) noexcept nogil:
-    # x * sigma(x) in float64, rounded once; x clamped at -AMAX, where the
-    # exact result already rounds to -0.
-    cdef double x = xf, e
-    e = exp_neg_wide(clamp_wide(x))
-    return <float>(x if x != x else
-                   (-SF_F_AMAX if x < -SF_F_AMAX else x) * ((e if x < 0 else 1.0) / (1.0 + e)))
+cdef extern from "sf_poly.h" nogil:
+    const double SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_T1_HI, SF_SILU_T1_LO
+    const double SF_SILU_T2, SF_SILU_T3, SF_SILU_T4, SF_SILU_T5, SF_SILU_T6
+    const double SF_SILU_T7, SF_SILU_T8, SF_SILU_T9, SF_SILU_T10
 
 
-cdef inline double silu_f64(double x) noexcept nogil:
-    # silu(x) = 2**kk * x (yh + yl); x*yh's rounding error is kept so the
-    # product rounds once.  x is clamped at -AMAX, where the exact result
-    # already rounds to -0.  Above |p| = 1e300 the correction is 0 anyway
-    # (sigma = 1 exactly) and inf*1 - inf would make it NaN.
-    cdef double yl, kk, yh, xc, p, corr
-    yh = sig_core(x, &yl, &kk)
-    xc = -SF_AMAX if x < -SF_AMAX else x
-    p = xc * yh
-    corr = two_prod_err(xc, yh, p) + xc * yl
-    corr = corr if fabs(p) < 1e300 else 0.0
-    # p alone when there is nothing to add keeps silu(-0.0) = -0.0; a NaN
-    # input is returned as is (its sign would otherwise depend on which
-    # operand order the vector body or the scalar tail used)
-    p = scale(p + corr if corr != 0 else p, kk)
-    return x if x != x else p
+# ---- silu ----------------------------------------------------------------------
+# x sigma(x) = ((x 2**(K+1+b)) q0 (1 + h)) 2**-b: the first product is
+# exact, the second keeps its rounding error (FMA), and the last scaling
+# rounds once, into the subnormals if need be.  b = 32 (float32) / 128
+# (float64) keeps x 2**(K+1+b) normal for the tiniest subnormal x and for
+# x at the lower clamp, and finite at the upper one.  x is the clamped
+# argument (below XLO the result has rounded to -0); above XHI silu(x) is x
+# (inf included).  silu has the sign of x: the sign bit is put back last,
+# which keeps silu(-0.0) = -0.0.
+
+cdef inline sf_vf silu_f32(sf_vf x) noexcept nogil:
+    cdef sf_vf xc = clamp_f32(x), xp, xq, m, r
+    cdef Logistic32 c = logistic_f32(xc)
+    xp = sf_vf_mul(xc, sf_vf_mul(c.P64, sf_vf_set(SF_F_TWOM32)))
+    xq = sf_vf_mul(xp, c.q0)
+    m = sf_vf_add(xq, sf_vf_fma(xq, c.h, sf_vf_fms(xp, c.q0, xq)))
+    r = sf_vf_mul(m, sf_vf_set(SF_F_TWOM32))
+    r = sf_vfi_asf(sf_vfi_or(sf_vf_bits(r), sf_vfi_and(sf_vf_bits(x), sf_vfi_set(-0x80000000))))
+    return sf_vf_sel(sf_vf_lt(sf_vf_set(SF_F_XHI), x), x, r)
 
 
-# silu' has a simple zero at x0 (SF_SILU_X0_HI + SF_SILU_X0_LO).  Within
-# SF_SILU_WINDOW = 1e-2 of it the general formula cancels (1 + x sigma(-x)
-# -> 0) and keeps only ~2**-62 absolute accuracy (19 ulp at x0 + 8e-6, above
-# 1 ulp out to |x - x0| ~ 5e-3); there the Taylor series of silu' about x0
-# (coefficients from mpmath.taylor at 300 bits; degree 9, truncation below
-# 2e-6 ulp) is used instead, with delta = x - x0 and the leading
-# coefficient kept as two words.
-
-cdef inline double silu_grad_near_zero(double x) noexcept nogil:
-    cdef double d0, dh, dl, p, tail
-    d0 = x - SF_SILU_X0_HI                 # exact (Sterbenz)
-    dh = fast_two_sum(d0, -SF_SILU_X0_LO, &dl)
-    p = dh * 0.2178117057198001
-    tail = dh * (0.1466487969969469 + dh * (0.018874814223782312 + dh * (
-        -0.015222655223188032 + dh * (-0.006606589138356696 + dh * (
-            0.000126627410081122 + dh * (0.0007985218818397998 + dh * (
-                0.00018570724361186496 + dh * -4.090534237428612e-05)))))))
-    return p + ((two_prod_err(dh, 0.2178117057198001, p) + 0.2178117057198001 * dl)
-                + dh * (-3.974332795880862e-18 + tail))
+cdef inline sf_vd silu_f64(sf_vd x) noexcept nogil:
+    cdef sf_vd xc = clamp_f64(x), xp, xq, m, r
+    cdef Logistic64 c = logistic_f64(xc)
+    xp = sf_vd_mul(xc, c.P64)
+    xq = sf_vd_mul(xp, c.q0)
+    m = sf_vd_add(xq, sf_vd_fma(xq, c.h, sf_vd_fms(xp, c.q0, xq)))
+    r = sf_vd_mul(m, sf_vd_set(SF_TWOM128))
+    r = sf_vdi_asd(sf_vdi_or(sf_vd_bits(r), sf_vdi_and(sf_vd_bits(x),
+                                                       sf_vdi_set(-0x8000000000000000))))
+    return sf_vd_sel(sf_vd_lt(sf_vd_set(SF_XHI), x), x, r)
 
 
-cdef inline float silu_grad_f32(float xf) noexcept nogil:
-    # sigma(x)(1 + x sigma(-x)) in float64; near the zero x0 the Taylor
-    # patch keeps the relative accuracy.
-    cdef double x = xf, e, q, big, small, sx, smx, xc, g
-    e = exp_neg_wide(clamp_wide(x))
-    q = 1.0 / (1.0 + e)
-    big = q
-    small = e * q
-    sx = small if x < 0 else big
-    smx = big if x < 0 else small
-    xc = -SF_F_AMAX if x < -SF_F_AMAX else (SF_F_AMAX if x > SF_F_AMAX else x)
-    g = sx * (1.0 + xc * smx)
-    g = silu_grad_near_zero(x) if fabs(x - SF_SILU_X0_HI) < SF_SILU_WINDOW else g
-    return <float>(x if x != x else g)      # NaN in, the same NaN out
+# ---- silu_grad -------------------------------------------------------------------
+# One float64 formula (the float32 loop widens, wide32): near the zero x0
+# of silu' the float32 result needs float64's bits.
+#
+# silu'(x) = sigma(x) (1 + x sigma(-x)).  On the logistic core at -|x|:
+# small = sigma(-|x|) = P/D and big = sigma(|x|) = (u2 + eu2)/D, each as
+# two words.  x >= 0: big (1 + x small); x < 0: small (1 + x big), where
+# 1 + x big cancels near x0 = -1.2785, so T = x big is kept as two words
+# and 1 + T is a TwoSum.  small's 2**(K+1) is applied last (via 2**128,
+# so subnormal results round once).  Within 1e-2 of x0 the cancellation
+# still costs relative accuracy (2**-62 absolute is 19 ulp at x0 + 8e-6):
+# there the Taylor series of silu' about x0 (sf_poly.h, degree 10,
+# truncation below 2e-6 ulp) is used instead.
+
+cdef inline sf_vd silu_grad_near_zero_f64(sf_vd x) noexcept nogil:
+    cdef sf_vd d0, dh, dl, p, tail
+    d0 = sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI))               # exact (Sterbenz)
+    dh = fast_two_sum_f64(d0, sf_vd_set(-SF_SILU_X0_LO), &dl)
+    p = sf_vd_mul(dh, sf_vd_set(SF_SILU_T1_HI))
+    tail = sf_vd_fma(dh, sf_vd_set(SF_SILU_T10), sf_vd_set(SF_SILU_T9))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T8))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T7))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T6))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T5))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T4))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T3))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T2))
+    tail = sf_vd_fma(dh, tail, sf_vd_set(SF_SILU_T1_LO))
+    return sf_vd_add(p, sf_vd_fma(dh, tail, sf_vd_fma(
+        dl, sf_vd_set(SF_SILU_T1_HI), sf_vd_fms(dh, sf_vd_set(SF_SILU_T1_HI), p))))
 
 
-cdef inline double silu_grad_f64(double x) noexcept nogil:
-    # silu'(x) = sigma(x) (1 + x sigma(-x)).  With e = exp(-|x|):
-    # big = sigma(|x|) = q(1+res), small = sigma(-|x|) = 2**k e'q(1+res).
-    # x >= 0: big * (1 + x*small);  x < 0: small * (1 + x*big), where 1 + x*big
-    # cancels near the zero x0 = -1.2785, so T = x*big is kept as two words
-    # and 1 + T is a TwoSum.
-    cdef double a, q, res, eh, el, k, p1, c1, sh, sl, bh, bl
-    cdef double oh, ol, ko, ih, il, ki, xc, Th, Te, Uh, Ul, gh, ge
-    cdef bint neg = x < 0
-    a = amax(fabs(x))
-    q = sig_parts(a, &res, &eh, &el, &k)
-    p1 = eh * q
-    c1 = two_prod_err(eh, q, p1) + (el * q + p1 * res)
-    sh = fast_two_sum(p1, c1, &sl)
-    bh = q
-    bl = q * res
-    oh = sh if neg else bh
-    ol = sl if neg else bl
-    ko = k if neg else 0.0
-    ih = bh if neg else sh
-    il = bl if neg else sl
-    ki = 0.0 if neg else k
-    xc = -SF_AMAX if x < -SF_AMAX else (SF_AMAX if x > SF_AMAX else x)
-    Th = xc * ih
-    Te = two_prod_err(xc, ih, Th) + xc * il
-    Th = scale(Th, ki)
-    Te = scale(Te, ki)
-    Uh = two_sum(1.0, Th, &Ul)
-    Ul = Ul + Te
-    gh = oh * Uh
-    ge = two_prod_err(oh, Uh, gh) + (oh * Ul + ol * Uh)
-    gh = scale(gh + ge, ko)
-    gh = silu_grad_near_zero(x) if fabs(x - SF_SILU_X0_HI) < SF_SILU_WINDOW else gh
-    return x if x != x else gh              # NaN in, the same NaN out
+cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
+    cdef sf_vd one = sf_vd_set(1.0)
+    cdef sf_vd xc = clamp_f64(x)
+    cdef sf_vd a = sf_vd_min(xc, sf_vd_sub(sf_vd_set(0.0), xc))
+    cdef Logistic64 c = logistic_f64(a)
+    cdef sf_vd qh, bh, bl, oh, ol, ih, il, Th, Te, Uh, Ul, gh, g
+    cdef sf_vdm neg = sf_vd_lt(x, sf_vd_set(0.0))
+    qh = sf_vd_mul(c.q0, c.h)
+    bh = sf_vd_mul(c.u2, c.q0)
+    bl = sf_vd_fma(c.q0, sf_vd_fma(c.u2, c.h, c.eu2), sf_vd_fms(c.u2, c.q0, bh))
+    oh = sf_vd_sel(neg, c.q0, bh)
+    ol = sf_vd_sel(neg, qh, bl)
+    ih = sf_vd_sel(neg, bh, sf_vd_mul(c.q0, c.P))
+    il = sf_vd_sel(neg, bl, sf_vd_mul(qh, c.P))
+    Th = sf_vd_mul(xc, ih)
+    Te = sf_vd_fma(xc, il, sf_vd_fms(xc, ih, Th))
+    Uh = two_sum_f64(one, Th, &Ul)
+    Ul = sf_vd_add(Ul, Te)
+    gh = sf_vd_mul(oh, Uh)
+    g = sf_vd_add(gh, sf_vd_fma(oh, Ul, sf_vd_fma(ol, Uh, sf_vd_fms(oh, Uh, gh))))
+    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P64, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
+    g = sf_vd_sel(sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
+                                     sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(1e-2)),
+                  silu_grad_near_zero_f64(x), g)
+    return sf_vd_sel(sf_vd_ne(x, x), x, g)

@@ -1,0 +1,164 @@
+#!/usr/bin/env python
+"""Regenerate sigfast/src/sf_poly.h: every table and polynomial coefficient
+set of the kernels, from mpmath.
+
+    python tools/precompute/kernel_tables.py            # rewrite the header
+    python tools/precompute/kernel_tables.py --check    # exit 1 if it is stale
+
+Each set is written as exact hex-float literals with the fit that produced
+it and the measured error of the rounded coefficients.  Fits are minimax
+(tools/precompute/remez.py), relative to the function where that is what
+the kernel needs.  tests/test_precompute.py runs --check.
+"""
+import argparse
+import math
+import os
+import sys
+
+import mpmath as mp
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import remez  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "..", "sigfast", "src", "sf_poly.h")
+mp.mp.prec = 256
+
+
+def f32(x):
+    return float(np.float32(float(x)))
+
+
+def hexf(x, single):
+    return (float(x).hex() + "f") if single else float(x).hex()
+
+
+def array(name, values, single):
+    ctype = "float" if single else "double"
+    body = ",\n    ".join(", ".join(hexf(v, single) for v in values[i:i + 4])
+                          for i in range(0, len(values), 4))
+    return f"static const {ctype} {name}[{len(values)}] = {{\n    {body}}};\n"
+
+
+def define(name, value, single):
+    return f"#define {name} {hexf(value, single)}\n"
+
+
+def split_hi(x, bits, single):
+    """x rounded to `bits` significant bits (so small multiples are exact)."""
+    m, e = math.frexp(float(x))
+    return math.ldexp(round(m * 2 ** bits) / 2 ** bits, e)
+
+
+def exp_tables():
+    out = ["/* ---- exp: 16-entry table of 2 * 2**(-j/16), hi and lo words ------------\n"
+           " * sigma(x) = 2**(K+1) / (2**(K+1) + 2 T_j e**-r), x = (16K + j) ln2/16 + r.\n"
+           " * hi = the value rounded to the type; lo = the rest, rounded. */\n"]
+    for single, tag in ((True, "F"), (False, "D")):
+        hi, lo = [], []
+        for j in range(16):
+            v = 2 * mp.power(2, mp.mpf(-j) / 16)
+            h = f32(v) if single else float(v)
+            hi.append(h)
+            lo.append(f32(v - mp.mpf(h)) if single else float(v - mp.mpf(h)))
+        out.append(array(f"SF_T16{tag}_HI", hi, single))
+        out.append(array(f"SF_T16{tag}_LO", lo, single))
+    return "".join(out)
+
+
+def reduction():
+    out = ["/* ---- ln2/16 for the reduction r = x - n ln2/16 ----------------------------\n"
+           " * HI has few enough bits that n*HI is exact for every n the clamped\n"
+           " * arguments give (|n| < 2**12 in float32: 12 bits; |n| < 2**15 in\n"
+           " * float64: 38 bits); HI + LO is ln2/16 to the type's precision. */\n"]
+    L = mp.log(2) / 16
+    hi = split_hi(L, 12, True)
+    out += [define("SF_L16F_INV", f32(1 / L), True), define("SF_L16F_HI", hi, True),
+            define("SF_L16F_LO", f32(L - mp.mpf(hi)), True)]
+    hi = split_hi(L, 38, False)
+    out += [define("SF_L16D_INV", float(1 / L), False), define("SF_L16D_HI", hi, False),
+            define("SF_L16D_LO", float(L - mp.mpf(hi)), False)]
+    return "".join(out)
+
+
+def fitted(name, f, powers, a, b, weight, single, what):
+    c, _ = remez.fit(f, powers, a, b, weight=weight)
+    cr = remez.round_to(c, "f" if single else "d")
+    err = remez.max_error(f, cr, powers, a, b, weight=weight, grid=3000)
+    head = (f"/* {name}: {what}\n * minimax on [{float(a):.6g}, {float(b):.6g}], powers "
+            f"{powers[0]}..{powers[-1]}; max error of the rounded coefficients "
+            f"2**{math.log2(err):.1f} */\n")
+    return head + "".join(define(f"{name}_C{k}", v, single) for k, v in zip(powers, cr))
+
+
+def polys():
+    R = mp.log(2) / 32
+    expm1 = lambda r: mp.exp(-r) - 1 + r                     # noqa: E731
+    rel = lambda r: 1 / mp.exp(-r)                            # noqa: E731
+    S2 = mp.mpf("0.1716") ** 2                                # |s| <= (sqrt2-1)/(sqrt2+1)
+
+    def logR(z):
+        s = mp.sqrt(z)
+        return (2 * mp.atanh(s) - 2 * s) / s if z != 0 else mp.mpf(0)
+    return "\n".join([
+        fitted("SF_EXPF", expm1, [2, 3], -R, R, rel, True,
+               "e**-r - 1 + r = r**2 (C2 + C3 r), relative to e**-r"),
+        fitted("SF_EXPD", expm1, [2, 3, 4, 5, 6, 7], -R, R, rel, False,
+               "e**-r - 1 + r = r**2 (C2 + ... + C7 r**5), relative to e**-r"),
+        fitted("SF_LOGF", logR, [1, 2, 3, 4], 0, S2, None, True,
+               "log1p(f) = 2s + s R(s**2), s = f/(2+f): R(z) = C1 z + ... + C4 z**4"),
+        fitted("SF_LOGD", logR, [1, 2, 3, 4, 5, 6, 7], 0, S2, None, False,
+               "log1p(f) = 2s + s R(s**2), s = f/(2+f): R(z) = C1 z + ... + C7 z**7"),
+    ])
+
+
+def silu_taylor():
+    """Taylor series of silu' about its zero x0 (silu_grad's patch)."""
+    with mp.workprec(400):
+        sig = lambda x: 1 / (1 + mp.exp(-x))                   # noqa: E731
+        g = lambda x: sig(x) * (1 + x * sig(-x))               # noqa: E731
+        x0 = mp.findroot(g, mp.mpf("-1.2784645427610738"))
+        c = mp.taylor(g, x0, 10)
+        x0h = float(x0)
+        x0l = float(x0 - mp.mpf(x0h))
+        c1h = float(c[1])
+        c1l = float(c[1] - mp.mpf(c1h))
+    out = ["/* ---- silu' near its zero x0: x0 = X0_HI + X0_LO and the Taylor\n"
+           " * coefficients of silu' about x0 (mpmath.taylor, 400 bits), C1 as two\n"
+           " * words (hi, lo). */\n",
+           define("SF_SILU_X0_HI", x0h, False), define("SF_SILU_X0_LO", x0l, False),
+           define("SF_SILU_T1_HI", c1h, False), define("SF_SILU_T1_LO", c1l, False)]
+    out += [define(f"SF_SILU_T{k}", float(c[k]), False) for k in range(2, 11)]
+    return "".join(out)
+
+
+def render():
+    return ("/* Generated by tools/precompute/kernel_tables.py -- do not edit.\n"
+            " * Tables and polynomial coefficients of the kernels (sigfast/_core). */\n"
+            "#ifndef SF_POLY_H\n#define SF_POLY_H\n\n"
+            + exp_tables() + "\n" + reduction() + "\n" + polys() + "\n\n" + silu_taylor()
+            + "\n#endif /* SF_POLY_H */\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args(argv)
+    text = render()
+    if a.check:
+        with open(OUT) as fh:
+            old = fh.read()
+        if old != text:
+            print(f"{OUT} is stale: run python tools/precompute/kernel_tables.py")
+            return 1
+        print(f"{OUT} is current")
+        return 0
+    with open(OUT, "w") as fh:
+        fh.write(text)
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
