@@ -27,14 +27,19 @@ threads other programs create, and OMP_STACKSIZE can shrink OpenMP's), so
 the block buffers (WS_DOUBLES doubles, 64 KiB, per thread) live in one heap
 workspace that :func:`bce_fused_pass` allocates per call, one slab per
 thread of the team, indexed by OpenMP thread number.
+
+Floating-point flags: the terms evaluate both sides of their selects, so
+overflow, invalid, underflow and inexact are raised on the way to correct
+values; the calling thread's flags are put back as they were on entry, as
+the ufunc loops do (restore_fpflags).  OpenMP workers keep their own flags.
 """
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 cimport numpy as cnp
-from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME
+from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME, FE_ALL_EXCEPT, fetestexcept
 from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.bce cimport bce_term, bce_grad_term
-from sigfast._core.loops cimport plan_threads
+from sigfast._core.loops cimport plan_threads, restore_fpflags
 from sigfast._openmp cimport sf_parallel_started
 
 cnp.import_array()
@@ -198,14 +203,15 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     C, repeating with period C along the flattened array.
     loss_out / grad_out: None or contiguous arrays like z.
     Returns the float64 sum of the loss terms.  MemoryError (before
-    anything is written) if the workspace cannot be allocated.
+    anything is written) if the workspace cannot be allocated; the calling
+    thread's floating-point flags are left as they were.
     """
     cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
     cdef double total
     cdef double* sums
     cdef void* raw
     cdef double* ws
-    cdef int nt
+    cdef int nt, flags
     if n == 0:
         return 0.0
     nblocks = (n + LBLOCK - 1) // LBLOCK
@@ -220,6 +226,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
         raise MemoryError(f"sigfast: no memory for the loss pass's workspace "
                           f"({nt} thread(s) x {WS_DOUBLES * sizeof(double) // 1024} KiB)")
     ws = <double*>((<size_t>raw + 63) & ~(<size_t>63))
+    flags = fetestexcept(FE_ALL_EXCEPT)
     try:
         if z.dtype.num == cnp.NPY_FLOAT:
             with nogil:
@@ -241,5 +248,22 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     finally:
         free(sums)
         free(raw)
+        # after neumaier too: an infinite total makes its compensation NaN
+        restore_fpflags(flags)
     return total
 
+
+# The loss layer's Python code (casts, axis reductions, the long double and
+# probability losses) runs NumPy operations whose flags mean as little as the
+# kernels' intermediate ones; sigfast.losses._validate.fp_quiet brackets a
+# whole loss call with these two, as the ufunc loops bracket their work.
+
+def fp_flags():
+    """Internal: the calling thread's raised floating-point exception flags
+    (``fetestexcept(FE_ALL_EXCEPT)``), to hand to :func:`restore_fp_flags`."""
+    return fetestexcept(FE_ALL_EXCEPT)
+
+
+def restore_fp_flags(int flags):
+    """Internal: make the calling thread's raised flags exactly ``flags``."""
+    restore_fpflags(flags)
