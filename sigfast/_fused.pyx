@@ -21,16 +21,27 @@ with 8 interleaved accumulators in a fixed order; the block sums are then
 combined in block order with Neumaier compensation.  The thread count only
 decides which thread computes a block, never how it is summed, so the result
 is bit-identical for every thread count.
+
+Stack: a call may run on a thread with a small stack (64 KiB is common for
+threads other programs create, and OMP_STACKSIZE can shrink OpenMP's), so
+the block buffers (WS_DOUBLES doubles, 64 KiB, per thread) live in one heap
+workspace that :func:`bce_fused_pass` allocates per call, one slab per
+thread of the team, indexed by OpenMP thread number.
+
+Floating-point flags: the terms evaluate both sides of their selects, so
+overflow, invalid, underflow and inexact are raised on the way to correct
+values; the calling thread's flags are put back as they were on entry, as
+the ufunc loops do (restore_fpflags).  OpenMP workers keep their own flags.
 """
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 cimport numpy as cnp
-from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME
+from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME, FE_ALL_EXCEPT, fetestexcept
 from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.vec cimport *
 from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64)
-from sigfast._core.loops cimport plan_threads
+from sigfast._core.loops cimport plan_threads, restore_fpflags
 from sigfast._openmp cimport sf_parallel_started
 
 cnp.import_array()
@@ -39,6 +50,13 @@ LEVEL = SF_LEVEL_NAME.decode()
 
 cdef enum:
     LBLOCK = 2048
+# One thread's block buffers, in doubles: the loss and gradient terms
+# (double) and the spread weight and pos_weight (real, given a double's room
+# each so that one layout serves both dtypes).  64 KiB: a multiple of the
+# 64-byte alignment below, so slabs of neighbouring threads never share a
+# cache line.
+cdef enum:
+    WS_DOUBLES = 4 * LBLOCK
 
 
 cdef inline void load_pad_f(const float* src, Py_ssize_t k, float fill, float* buf) noexcept nogil:
@@ -181,13 +199,14 @@ cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
 cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
                         const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                         real* loss_out, real* grad_out, double grad_scale,
-                        double* block_sums, Py_ssize_t b) noexcept nogil:
-    # One block; its buffers live on this call's stack, so threads never share them.
+                        double* block_sums, Py_ssize_t b, double* ws) noexcept nogil:
+    # One block; ws is the calling thread's own slab of WS_DOUBLES (never
+    # shared between threads), so no buffer sits on the stack.
     cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
-    cdef double lbuf[LBLOCK]
-    cdef double gbuf[LBLOCK]
-    cdef real pwb[LBLOCK]
-    cdef real wb[LBLOCK]
+    cdef double* lbuf = ws
+    cdef double* gbuf = ws + LBLOCK
+    cdef real* pwb = <real*>(ws + 2 * LBLOCK)
+    cdef real* wb = <real*>(ws + 3 * LBLOCK)
     cdef const real* wp
     cdef bint want_grad = grad_out != NULL
     m = LBLOCK if n - s > LBLOCK else n - s
@@ -236,15 +255,19 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
 cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
                     const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                     real* loss_out, real* grad_out, double grad_scale,
-                    double* block_sums, int nt) noexcept nogil:
+                    double* block_sums, int nt, double* ws) noexcept nogil:
+    # ws: nt slabs of WS_DOUBLES.  A team never has more threads than asked
+    # for, so threadid() < nt indexes a slab of its own.
     cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
     if nt <= 1:
         for b in range(nblocks):
-            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
+                          block_sums, b, ws)
         return
     sf_parallel_started()
     for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
-        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale, block_sums, b)
+        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
+                      block_sums, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)
 
 
 cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
@@ -270,20 +293,31 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     float64); z and y of one size n; w of size 1 (a scalar) or n; pw of size
     C, repeating with period C along the flattened array.
     loss_out / grad_out: None or contiguous arrays like z.
-    Returns the float64 sum of the loss terms.
+    Returns the float64 sum of the loss terms.  MemoryError (before
+    anything is written) if the workspace cannot be allocated; the calling
+    thread's floating-point flags are left as they were.
     """
     cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
     cdef double total
     cdef double* sums
-    cdef int nt
+    cdef void* raw
+    cdef double* ws
+    cdef int nt, flags
     if n == 0:
         return 0.0
     nblocks = (n + LBLOCK - 1) // LBLOCK
     wstep = 0 if w.size == 1 else 1
-    sums = <double*>malloc(nblocks * sizeof(double))
-    if sums == NULL:
-        raise MemoryError()
     nt = plan_threads(n)
+    sums = <double*>malloc(nblocks * sizeof(double))
+    # + 63: room to start the slabs on a cache line (malloc promises 16 bytes)
+    raw = malloc(<size_t>nt * WS_DOUBLES * sizeof(double) + 63)
+    if sums == NULL or raw == NULL:
+        free(sums)
+        free(raw)
+        raise MemoryError(f"sigfast: no memory for the loss pass's workspace "
+                          f"({nt} thread(s) x {WS_DOUBLES * sizeof(double) // 1024} KiB)")
+    ws = <double*>((<size_t>raw + 63) & ~(<size_t>63))
+    flags = fetestexcept(FE_ALL_EXCEPT)
     try:
         if z.dtype.num == cnp.NPY_FLOAT:
             with nogil:
@@ -292,7 +326,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                                  <const float*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                  NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
                                  NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
-                                 grad_scale, sums, nt)
+                                 grad_scale, sums, nt, ws)
         else:
             with nogil:
                 bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
@@ -300,8 +334,27 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                                   <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                   NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
                                   NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
-                                  grad_scale, sums, nt)
+                                  grad_scale, sums, nt, ws)
         total = neumaier(sums, nblocks)
     finally:
         free(sums)
+        free(raw)
+        # after neumaier too: an infinite total makes its compensation NaN
+        restore_fpflags(flags)
     return total
+
+
+# The loss layer's Python code (casts, axis reductions, the long double and
+# probability losses) runs NumPy operations whose flags mean as little as the
+# kernels' intermediate ones; sigfast.losses._validate.fp_quiet brackets a
+# whole loss call with these two, as the ufunc loops bracket their work.
+
+def fp_flags():
+    """Internal: the calling thread's raised floating-point exception flags
+    (``fetestexcept(FE_ALL_EXCEPT)``), to hand to :func:`restore_fp_flags`."""
+    return fetestexcept(FE_ALL_EXCEPT)
+
+
+def restore_fp_flags(int flags):
+    """Internal: make the calling thread's raised flags exactly ``flags``."""
+    restore_fpflags(flags)

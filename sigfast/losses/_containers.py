@@ -97,6 +97,9 @@ def adapt(inner, *, kind, names, fused):
     """
     default_reduction = inspect.signature(inner).parameters["reduction"].default
 
+    # fp_quiet: no floating-point warnings, the caller's flags kept; here,
+    # so that it covers every container's code as well as inner's
+    @V.fp_quiet
     @functools.wraps(inner)
     def wrapper(a, b, **kw):
         kw.setdefault("reduction", default_reduction)

@@ -110,6 +110,7 @@ class _Aligned:
                              **kw)
 
 
+@V.fp_quiet        # blocks run at compute time, after the public call's fp_quiet
 def _call_block(*blocks, block_func, dask_pos, rest, ls, **kw):
     """Rebuild (z, y, w, pw) for one block (scalars and None as given) and call ``func``."""
     it = iter(blocks)

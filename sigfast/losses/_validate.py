@@ -5,6 +5,7 @@ The bottom of the loss layer: :mod:`sigfast.losses._logits`,
 all build on this module, which reaches the compiled kernel through
 :func:`sigfast._dispatch.active` (never through the package face).
 """
+import functools
 import math
 import numbers
 import operator
@@ -14,6 +15,33 @@ import numpy as np
 from .. import _dispatch
 
 REDUCTIONS = ("none", "mean", "sum")
+
+
+def fp_quiet(func):
+    """``func`` run as the ufunc loops run, floating-point-wise.
+
+    The losses give their special values by explicit selects and clamps
+    (an infinite logit with its matching target, the -100 clamp of the
+    probability loss), so the flags their NumPy operations raise on the
+    way say nothing the result does not: underflow in a cast to the loss
+    dtype, an axis mean or a focal factor; overflow in a cast or a sum
+    whose value is inf; inf * 0 where an infinite weight meets a zero
+    term.  They are ignored, as PyTorch and the ufuncs ignore them, so
+    ``np.errstate(all="raise")`` around a loss call raises nothing, and the
+    calling thread's flags are put back as they were on entry (the
+    compiled pass restores its own; this covers the Python around it).
+    NaN inputs still give NaN results.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        fused = _dispatch.active().fused
+        flags = fused.fp_flags()
+        try:
+            with np.errstate(all="ignore"):
+                return func(*args, **kwargs)
+        finally:
+            fused.restore_fp_flags(flags)
+    return wrapper
 
 
 def is_bfloat16(dt):
