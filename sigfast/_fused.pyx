@@ -16,9 +16,10 @@ which for pw = 1 is sigma(z) - y' taken from ``bce_with_logits_grad`` so it
 stays accurate where sigma(z) ~ y'.
 
 Determinism: the n elements are cut into fixed blocks of LBLOCK; each
-block's terms (exactly widened to float64) go to a buffer and are summed
-with 8 interleaved accumulators in a fixed order; the block sums are then
-combined in block order with Neumaier compensation.  The thread count only
+block's terms are summed by one fixed computation of that block alone (each
+vector of terms widened exactly into float64 lane accumulators, the lanes
+added in order at the end); the block sums are then combined in block order
+with Neumaier compensation.  The thread count only
 decides which thread computes a block, never how it is summed, so the result
 is bit-identical for every thread count.
 
@@ -59,141 +60,170 @@ cdef enum:
     WS_DOUBLES = 4 * LBLOCK
 
 
-cdef inline void load_pad_f(const float* src, Py_ssize_t k, float fill, float* buf) noexcept nogil:
-    # k < SF_VF_LANES elements into buf, the rest set to fill
+cdef double lanes_sum(sf_vd acc) noexcept nogil:
+    # The lanes of a float64 accumulator, added in lane order.
+    cdef double t[SF_VD_LANES]
+    cdef double total = 0.0
     cdef Py_ssize_t j
-    for j in range(SF_VF_LANES):
-        buf[j] = src[j] if j < k else fill
-
-
-cdef inline void load_pad_d(const double* src, Py_ssize_t k, double fill, double* buf) noexcept nogil:
-    cdef Py_ssize_t j
+    sf_vd_store(t, acc)
     for j in range(SF_VD_LANES):
-        buf[j] = src[j] if j < k else fill
+        total += t[j]
+    return total
 
 
-cdef void terms_f32(const float* z, const float* y, const float* w, const float* pw,
-                    double ls, Py_ssize_t m, bint plain, double* out) noexcept nogil:
-    # The loss terms of one block, in float32 arithmetic (the ufunc's), widened
-    # into out.  plain: w = pw = 1 and no smoothing, i.e. the ufunc itself.
+cdef double loss_block_f32(const float* z, const float* y, const float* w, const float* pw,
+                           double ls, Py_ssize_t m, bint plain, float* lout) noexcept nogil:
+    # The loss terms of one block in float32 arithmetic (plain: w = pw = 1 and
+    # no smoothing, i.e. the bce_with_logits ufunc itself), written to lout
+    # when given, and their sum: each vector of terms widened into float64
+    # lane accumulators, the lanes added in order.  A fixed computation of
+    # the block alone, so the total does not depend on the thread count.
     cdef float tz[SF_VF_LANES]
     cdef float ty[SF_VF_LANES]
     cdef float tw[SF_VF_LANES]
     cdef float tp[SF_VF_LANES]
     cdef float tr[SF_VF_LANES]
     cdef sf_vf keep = sf_vf_set(<float>(1.0 - ls)), half = sf_vf_set(<float>(0.5 * ls)), v
+    cdef sf_vf vz, vy, vw, vp
+    cdef sf_vd acc = sf_vd_set(0.0)
     cdef Py_ssize_t i = 0, j, k
     while i < m:
         k = SF_VF_LANES if m - i >= SF_VF_LANES else m - i
-        load_pad_f(z + i, k, 0, tz)
-        load_pad_f(y + i, k, 0, ty)
-        if plain:
-            v = bce_with_logits_f32(sf_vf_load(tz), sf_vf_load(ty))
+        if k == SF_VF_LANES:
+            vz = sf_vf_load(z + i)
+            vy = sf_vf_load(y + i)
+            if not plain:
+                vw = sf_vf_load(w + i)
+                vp = sf_vf_load(pw + i)
         else:
-            load_pad_f(w + i, k, 0, tw)
-            load_pad_f(pw + i, k, 1, tp)
-            v = sf_vf_mul(bce_term_f32(sf_vf_load(tz), sf_vf_fma(sf_vf_load(ty), keep, half),
-                                       sf_vf_load(tp)), sf_vf_load(tw))
+            for j in range(SF_VF_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                if not plain:
+                    tw[j] = w[i + j] if j < k else 0
+                    tp[j] = pw[i + j] if j < k else 1
+            vz = sf_vf_load(tz)
+            vy = sf_vf_load(ty)
+            vw = sf_vf_load(tw)
+            vp = sf_vf_load(tp)
+        if plain:
+            v = bce_with_logits_f32(vz, vy)
+        else:
+            v = sf_vf_mul(bce_term_f32(vz, sf_vf_fma(vy, keep, half), vp), vw)
         sf_vf_store(tr, v)
-        for j in range(k):
-            out[i + j] = tr[j]
+        if k < SF_VF_LANES:
+            for j in range(k, SF_VF_LANES):
+                tr[j] = 0
+        if lout != NULL:
+            if k == SF_VF_LANES:
+                sf_vf_store(lout + i, v)
+            else:
+                for j in range(k):
+                    lout[i + j] = tr[j]
+        j = 0
+        while j < SF_VF_LANES:
+            acc = sf_vd_add(acc, sf_vd_load_f32(tr + j))
+            j += SF_VD_LANES
         i += k
+    return lanes_sum(acc)
 
 
-cdef void terms_f64(const double* z, const double* y, const double* w, const double* pw,
-                    double ls, Py_ssize_t m, bint plain, double* out) noexcept nogil:
+cdef double loss_block_f64(const double* z, const double* y, const double* w, const double* pw,
+                           double ls, Py_ssize_t m, bint plain, double* lout) noexcept nogil:
+    # loss_block_f32 in float64
     cdef double tz[SF_VD_LANES]
     cdef double ty[SF_VD_LANES]
     cdef double tw[SF_VD_LANES]
     cdef double tp[SF_VD_LANES]
     cdef sf_vd keep = sf_vd_set(1.0 - ls), half = sf_vd_set(0.5 * ls), v
+    cdef sf_vd vz, vy, vw, vp
+    cdef sf_vd acc = sf_vd_set(0.0)
     cdef Py_ssize_t i = 0, j, k
     while i < m:
         k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
-        load_pad_d(z + i, k, 0, tz)
-        load_pad_d(y + i, k, 0, ty)
-        if plain:
-            v = bce_with_logits_f64(sf_vd_load(tz), sf_vd_load(ty))
-        else:
-            load_pad_d(w + i, k, 0, tw)
-            load_pad_d(pw + i, k, 1, tp)
-            v = sf_vd_mul(bce_term_f64(sf_vd_load(tz), sf_vd_fma(sf_vd_load(ty), keep, half),
-                                       sf_vd_load(tp)), sf_vd_load(tw))
         if k == SF_VD_LANES:
-            sf_vd_store(out + i, v)
+            vz = sf_vd_load(z + i)
+            vy = sf_vd_load(y + i)
+            if not plain:
+                vw = sf_vd_load(w + i)
+                vp = sf_vd_load(pw + i)
+        else:
+            for j in range(SF_VD_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                if not plain:
+                    tw[j] = w[i + j] if j < k else 0
+                    tp[j] = pw[i + j] if j < k else 1
+            vz = sf_vd_load(tz)
+            vy = sf_vd_load(ty)
+            vw = sf_vd_load(tw)
+            vp = sf_vd_load(tp)
+        if plain:
+            v = bce_with_logits_f64(vz, vy)
+        else:
+            v = sf_vd_mul(bce_term_f64(vz, sf_vd_fma(vy, keep, half), vp), vw)
+        if k == SF_VD_LANES:
+            if lout != NULL:
+                sf_vd_store(lout + i, v)
         else:
             sf_vd_store(tz, v)
-            for j in range(k):
-                out[i + j] = tz[j]
+            for j in range(SF_VD_LANES):
+                if j < k and lout != NULL:
+                    lout[i + j] = tz[j]
+                if j >= k:
+                    tz[j] = 0
+            v = sf_vd_load(tz)
+        acc = sf_vd_add(acc, v)
         i += k
+    return lanes_sum(acc)
 
 
-cdef void grads(const real* z, const real* y, const real* w, const real* pw,
-                double ls, Py_ssize_t m, double* out) noexcept nogil:
-    # The gradient terms of one block, through the float64 formula (float32
-    # inputs widened, as the float32 bce_with_logits_grad ufunc does).
+cdef void grad_block(const real* z, const real* y, const real* w, const real* pw,
+                     double ls, double scale, Py_ssize_t m, real* gout) noexcept nogil:
+    # The gradient terms of one block, scaled, through the float64 formula
+    # (float32 inputs widened, as the float32 bce_with_logits_grad ufunc
+    # does), rounded once to the output.
     cdef double tz[SF_VD_LANES]
     cdef double ty[SF_VD_LANES]
     cdef double tw[SF_VD_LANES]
     cdef double tp[SF_VD_LANES]
-    cdef sf_vd keep = sf_vd_set(<real>(1.0 - ls)), half = sf_vd_set(<real>(0.5 * ls)), v
+    cdef sf_vd keep = sf_vd_set(<real>(1.0 - ls)), half = sf_vd_set(<real>(0.5 * ls))
+    cdef sf_vd vs = sf_vd_set(scale), vz, vy, vw, vp, v
     cdef Py_ssize_t i = 0, j, k
     while i < m:
         k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
-        for j in range(SF_VD_LANES):
-            tz[j] = z[i + j] if j < k else 0
-            ty[j] = y[i + j] if j < k else 0
-            tw[j] = w[i + j] if j < k else 0
-            tp[j] = pw[i + j] if j < k else 1
-        v = sf_vd_mul(bce_grad_term_f64(sf_vd_load(tz), sf_vd_fma(sf_vd_load(ty), keep, half),
-                                        sf_vd_load(tp)), sf_vd_load(tw))
-        sf_vd_store(tz, v)
-        for j in range(k):
-            out[i + j] = tz[j]
+        if k == SF_VD_LANES:
+            if real is float:
+                vz = sf_vd_load_f32(z + i)
+                vy = sf_vd_load_f32(y + i)
+                vw = sf_vd_load_f32(w + i)
+                vp = sf_vd_load_f32(pw + i)
+            else:
+                vz = sf_vd_load(z + i)
+                vy = sf_vd_load(y + i)
+                vw = sf_vd_load(w + i)
+                vp = sf_vd_load(pw + i)
+        else:
+            for j in range(SF_VD_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                tw[j] = w[i + j] if j < k else 0
+                tp[j] = pw[i + j] if j < k else 1
+            vz = sf_vd_load(tz)
+            vy = sf_vd_load(ty)
+            vw = sf_vd_load(tw)
+            vp = sf_vd_load(tp)
+        v = sf_vd_mul(sf_vd_mul(bce_grad_term_f64(vz, sf_vd_fma(vy, keep, half), vp), vw), vs)
+        if k == SF_VD_LANES:
+            if real is float:
+                sf_vd_store_f32(gout + i, v)
+            else:
+                sf_vd_store(gout + i, v)
+        else:
+            sf_vd_store(tz, v)
+            for j in range(k):
+                gout[i + j] = <real>tz[j]
         i += k
-
-
-cdef void bce_block(const real* z, const real* y, const real* w,
-                    const real* pw, double ls, Py_ssize_t m,
-                    double* lbuf, double* gbuf, bint want_grad) noexcept nogil:
-    # Loss terms of one block into lbuf (the element values, widened);
-    # gradients into gbuf.
-    if real is float:
-        terms_f32(z, y, w, pw, ls, m, False, lbuf)
-    else:
-        terms_f64(z, y, w, pw, ls, m, False, lbuf)
-    if want_grad:
-        grads(z, y, w, pw, ls, m, gbuf)
-
-
-cdef void bce_block_plain(const real* z, const real* y, Py_ssize_t m,
-                          double* lbuf) noexcept nogil:
-    # bce_block's terms with w = pw = 1 and no smoothing: the ufunc's values.
-    if real is float:
-        terms_f32(z, y, NULL, NULL, 0.0, m, True, lbuf)
-    else:
-        terms_f64(z, y, NULL, NULL, 0.0, m, True, lbuf)
-
-
-cdef inline double block_sum(const double* b, Py_ssize_t m) noexcept nogil:
-    # 8 interleaved accumulators (vectorizes as one SIMD register without any
-    # reassociation), combined in a fixed order.
-    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
-    cdef Py_ssize_t i = 0
-    while i + 8 <= m:
-        a0 += b[i]
-        a1 += b[i + 1]
-        a2 += b[i + 2]
-        a3 += b[i + 3]
-        a4 += b[i + 4]
-        a5 += b[i + 5]
-        a6 += b[i + 6]
-        a7 += b[i + 7]
-        i += 8
-    while i < m:
-        a0 += b[i]
-        i += 1
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 
 
 cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
@@ -203,22 +233,21 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
     # One block; ws is the calling thread's own slab of WS_DOUBLES (never
     # shared between threads), so no buffer sits on the stack.
     cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
-    cdef double* lbuf = ws
-    cdef double* gbuf = ws + LBLOCK
     cdef real* pwb = <real*>(ws + 2 * LBLOCK)
     cdef real* wb = <real*>(ws + 3 * LBLOCK)
     cdef const real* wp
     cdef bint want_grad = grad_out != NULL
+    cdef bint plain
     m = LBLOCK if n - s > LBLOCK else n - s
-    # The plain loss (no weight, pos_weight or smoothing, no gradient) is the
-    # common case: its term loop reads only z and y.
-    if (not want_grad and wstep == 0 and w[0] == 1 and C == 1 and pw[0] == 1
-            and ls == 0.0):
-        bce_block_plain(z + s, y + s, m, lbuf)
-        block_sums[b] = block_sum(lbuf, m)
-        if loss_out != NULL:
-            for i in range(m):
-                loss_out[s + i] = <real>lbuf[i]
+    # The plain loss (no weight, pos_weight or smoothing) reads only z and y.
+    plain = wstep == 0 and w[0] == 1 and C == 1 and pw[0] == 1 and ls == 0.0
+    if plain and not want_grad:
+        if real is float:
+            block_sums[b] = loss_block_f32(z + s, y + s, NULL, NULL, 0.0, m, True,
+                                           NULL if loss_out == NULL else loss_out + s)
+        else:
+            block_sums[b] = loss_block_f64(z + s, y + s, NULL, NULL, 0.0, m, True,
+                                           NULL if loss_out == NULL else loss_out + s)
         return
     # A scalar weight is spread over the block; an array is used in place.
     if wstep == 0:
@@ -242,14 +271,14 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
                 pwb[i + k] = pw[j + k]
             i += c
             j = 0
-    bce_block(z + s, y + s, wp, pwb, ls, m, lbuf, gbuf, want_grad)
-    block_sums[b] = block_sum(lbuf, m)
-    if loss_out != NULL:
-        for i in range(m):
-            loss_out[s + i] = <real>lbuf[i]
+    if real is float:
+        block_sums[b] = loss_block_f32(z + s, y + s, wp, pwb, ls, m, False,
+                                       NULL if loss_out == NULL else loss_out + s)
+    else:
+        block_sums[b] = loss_block_f64(z + s, y + s, wp, pwb, ls, m, False,
+                                       NULL if loss_out == NULL else loss_out + s)
     if want_grad:
-        for i in range(m):
-            grad_out[s + i] = <real>(gbuf[i] * grad_scale)
+        grad_block(z + s, y + s, wp, pwb, ls, grad_scale, m, grad_out + s)
 
 
 cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,

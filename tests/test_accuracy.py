@@ -181,3 +181,17 @@ def test_float32_dense_sweep(kern, name):
     err = np.abs(got[fin].astype(np.float64) - r) / ulp
     i = int(np.argmax(err))
     assert err[i] <= DENSE_MAX[name], (x[fin][i], got[fin][i], r[i], err[i])
+
+
+def test_bce_targets_outside_unit_interval(kern, dtype):
+    # With y outside [0, 1] the terms (1 - y) relu(z), y relu(-z) and L no
+    # longer share a sign and cancel; the kernel adds the products to L's
+    # high word inside FMAs, so the result is still rounded once.  Before,
+    # bce(0.0390625, 18) in float32 was 21 ulp off (found by hypothesis).
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.uniform(-1, 1, 400), [0.0390625]]).astype(dtype)
+    y = np.concatenate([rng.uniform(-20, 20, 400), [18.0]]).astype(dtype)
+    got = kern.bce_with_logits(z, y)
+    err = ulp1("bce_with_logits", got, z, y)
+    i = int(np.argmax(err))
+    assert err[i] <= bound("bce_with_logits", dtype), (z[i], y[i], got[i], err[i])

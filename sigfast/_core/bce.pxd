@@ -17,53 +17,64 @@ from sigfast._core.engine32 cimport log1pexp_f32, SF_F_ALOG
 from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, log1pexp_f64, SF_ALOG
 
 
-cdef inline sf_vf bce_parts_f32(sf_vf z, sf_vf y, sf_vf* t1, sf_vf* t2) noexcept nogil:
-    # L (rounded) and the relu terms (1 - y) relu(z), y relu(-z)
-    cdef sf_vf zero = sf_vf_set(0.0), omy, a, lo, hi
-    omy = sf_vf_sub(sf_vf_set(1.0), y)
-    t1[0] = sf_vf_sel(sf_vf_eq(omy, zero), zero, sf_vf_mul(sf_vf_max(zero, z), omy))
-    t2[0] = sf_vf_sel(sf_vf_eq(y, zero), zero,
-                      sf_vf_mul(sf_vf_max(zero, sf_vf_sub(zero, z)), y))
+cdef inline sf_vf bce_parts_f32(sf_vf z, sf_vf y, sf_vf* omy, sf_vf* a1, sf_vf* a2, sf_vf* lo) noexcept nogil:
+    # L = hi + *lo, and the relu factors: a1 = relu(z) (0 where 1 - y = 0),
+    # a2 = relu(-z) (0 where y = 0), so that a zero weight gives an exact 0
+    cdef sf_vf zero = sf_vf_set(0.0), a
+    omy[0] = sf_vf_sub(sf_vf_set(1.0), y)
+    a1[0] = sf_vf_sel(sf_vf_eq(omy[0], zero), zero, sf_vf_max(zero, z))
+    a2[0] = sf_vf_sel(sf_vf_eq(y, zero), zero, sf_vf_max(zero, sf_vf_sub(zero, z)))
     a = sf_vf_min(sf_vf_set(SF_F_ALOG), sf_vf_max(z, sf_vf_sub(zero, z)))
-    hi = log1pexp_f32(a, &lo)
-    return sf_vf_add(hi, lo)
+    return log1pexp_f32(a, lo)
 
 
 cdef inline sf_vf bce_with_logits_f32(sf_vf z, sf_vf y) noexcept nogil:
-    cdef sf_vf t1, t2, L
-    L = bce_parts_f32(z, y, &t1, &t2)
-    return sf_vf_add(sf_vf_add(t1, t2), L)
+    # a1 (1 - y) + a2 y + hi + lo: the products are added to L's high word
+    # inside FMAs, so a target outside [0, 1], where the terms cancel, still
+    # gives a once-rounded result
+    cdef sf_vf omy, a1, a2, lo, hi
+    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
+    return sf_vf_add(sf_vf_fma(a1, omy, sf_vf_fma(a2, y, hi)), lo)
 
 
 cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
-    cdef sf_vf t1, t2, L, c, one = sf_vf_set(1.0)
-    L = bce_parts_f32(z, y, &t1, &t2)
-    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_fma(y, pw, sf_vf_sub(one, y)))
-    return sf_vf_fma(c, L, sf_vf_fma(t2, pw, t1))
+    # bce_with_logits_f32 with the positive term weighted by pw; for pw = 1
+    # every extra operation is exact (a product by 1), so the value is the
+    # ufunc's bit for bit
+    cdef sf_vf omy, a1, a2, lo, hi, c, one = sf_vf_set(1.0)
+    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
+    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_fma(y, pw, omy))
+    return sf_vf_fma(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, sf_vf_mul(y, pw), sf_vf_mul(c, hi))))
 
 
-cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* t1, sf_vd* t2) noexcept nogil:
-    cdef sf_vd zero = sf_vd_set(0.0), omy, a, lo, hi
-    omy = sf_vd_sub(sf_vd_set(1.0), y)
-    t1[0] = sf_vd_sel(sf_vd_eq(omy, zero), zero, sf_vd_mul(sf_vd_max(zero, z), omy))
-    t2[0] = sf_vd_sel(sf_vd_eq(y, zero), zero,
-                      sf_vd_mul(sf_vd_max(zero, sf_vd_sub(zero, z)), y))
+cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* omy, sf_vd* a1, sf_vd* a2, sf_vd* lo) noexcept nogil:
+    # L = hi + *lo, and the relu factors: a1 = relu(z) (0 where 1 - y = 0),
+    # a2 = relu(-z) (0 where y = 0), so that a zero weight gives an exact 0
+    cdef sf_vd zero = sf_vd_set(0.0), a
+    omy[0] = sf_vd_sub(sf_vd_set(1.0), y)
+    a1[0] = sf_vd_sel(sf_vd_eq(omy[0], zero), zero, sf_vd_max(zero, z))
+    a2[0] = sf_vd_sel(sf_vd_eq(y, zero), zero, sf_vd_max(zero, sf_vd_sub(zero, z)))
     a = sf_vd_min(sf_vd_set(SF_ALOG), sf_vd_max(z, sf_vd_sub(zero, z)))
-    hi = log1pexp_f64(a, &lo)
-    return sf_vd_add(hi, lo)
+    return log1pexp_f64(a, lo)
 
 
 cdef inline sf_vd bce_with_logits_f64(sf_vd z, sf_vd y) noexcept nogil:
-    cdef sf_vd t1, t2, L
-    L = bce_parts_f64(z, y, &t1, &t2)
-    return sf_vd_add(sf_vd_add(t1, t2), L)
+    # a1 (1 - y) + a2 y + hi + lo: the products are added to L's high word
+    # inside FMAs, so a target outside [0, 1], where the terms cancel, still
+    # gives a once-rounded result
+    cdef sf_vd omy, a1, a2, lo, hi
+    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
+    return sf_vd_add(sf_vd_fma(a1, omy, sf_vd_fma(a2, y, hi)), lo)
 
 
 cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
-    cdef sf_vd t1, t2, L, c, one = sf_vd_set(1.0)
-    L = bce_parts_f64(z, y, &t1, &t2)
-    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_fma(y, pw, sf_vd_sub(one, y)))
-    return sf_vd_fma(c, L, sf_vd_fma(t2, pw, t1))
+    # bce_with_logits_f64 with the positive term weighted by pw; for pw = 1
+    # every extra operation is exact (a product by 1), so the value is the
+    # ufunc's bit for bit
+    cdef sf_vd omy, a1, a2, lo, hi, c, one = sf_vd_set(1.0)
+    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
+    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_fma(y, pw, omy))
+    return sf_vd_fma(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, sf_vd_mul(y, pw), sf_vd_mul(c, hi))))
 
 
 # ---- the gradient: sigma(z) - y ------------------------------------------------
