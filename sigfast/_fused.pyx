@@ -109,7 +109,7 @@ cdef double loss_block_f32(const float* z, const float* y, const float* w, const
         if plain:
             v = bce_with_logits_f32(vz, vy)
         else:
-            v = sf_vf_mul(bce_term_f32(vz, sf_vf_fma(vy, keep, half), vp), vw)
+            v = sf_vf_mul(bce_term_f32(vz, sf_vf_mad(vy, keep, half), vp), vw)
         sf_vf_store(tr, v)
         if k < SF_VF_LANES:
             for j in range(k, SF_VF_LANES):
@@ -161,7 +161,7 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
         if plain:
             v = bce_with_logits_f64(vz, vy)
         else:
-            v = sf_vd_mul(bce_term_f64(vz, sf_vd_fma(vy, keep, half), vp), vw)
+            v = sf_vd_mul(bce_term_f64(vz, sf_vd_mad(vy, keep, half), vp), vw)
         if k == SF_VD_LANES:
             if lout != NULL:
                 sf_vd_store(lout + i, v)
@@ -213,7 +213,7 @@ cdef void grad_block(const real* z, const real* y, const real* w, const real* pw
             vy = sf_vd_load(ty)
             vw = sf_vd_load(tw)
             vp = sf_vd_load(tp)
-        v = sf_vd_mul(sf_vd_mul(bce_grad_term_f64(vz, sf_vd_fma(vy, keep, half), vp), vw), vs)
+        v = sf_vd_mul(sf_vd_mul(bce_grad_term_f64(vz, sf_vd_mad(vy, keep, half), vp), vw), vs)
         if k == SF_VD_LANES:
             if real is float:
                 sf_vd_store_f32(gout + i, v)

@@ -43,8 +43,8 @@ cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
     # ufunc's bit for bit
     cdef sf_vf omy, a1, a2, lo, hi, c, one = sf_vf_set(1.0)
     hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
-    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_fma(y, pw, omy))
-    return sf_vf_fma(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, sf_vf_mul(y, pw), sf_vf_mul(c, hi))))
+    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_mad(y, pw, omy))
+    return sf_vf_mad(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, sf_vf_mul(y, pw), sf_vf_mul(c, hi))))
 
 
 cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* omy, sf_vd* a1, sf_vd* a2, sf_vd* lo) noexcept nogil:
@@ -73,8 +73,8 @@ cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     # ufunc's bit for bit
     cdef sf_vd omy, a1, a2, lo, hi, c, one = sf_vd_set(1.0)
     hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
-    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_fma(y, pw, omy))
-    return sf_vd_fma(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, sf_vd_mul(y, pw), sf_vd_mul(c, hi))))
+    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_mad(y, pw, omy))
+    return sf_vd_mad(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, sf_vd_mul(y, pw), sf_vd_mul(c, hi))))
 
 
 # ---- the gradient: sigma(z) - y ------------------------------------------------
@@ -110,5 +110,5 @@ cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     s_pos = sf_vd_sub(one, s_neg)                              # sigma(|z|)
     sz = sf_vd_sel(sf_vd_lt(z, zero), s_neg, s_pos)
     smz = sf_vd_sel(sf_vd_lt(z, zero), s_pos, s_neg)
-    general = sf_vd_fnma(sf_vd_mul(pw, y), smz, sf_vd_mul(sf_vd_sub(one, y), sz))
+    general = sf_vd_nmad(sf_vd_mul(pw, y), smz, sf_vd_mul(sf_vd_sub(one, y), sz))
     return sf_vd_sel(sf_vd_eq(pw, one), bce_with_logits_grad_f64(z, y), general)

@@ -51,20 +51,21 @@ cdef inline sf_vf clamp_f32(sf_vf x) noexcept nogil:
 cdef inline Exp32 exp_f32(sf_vf x) noexcept nogil:
     # 1. n = round(16 x/ln2) by the 1.5*2**23 shifter (its low bits hold n).
     # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 12 bits).
-    # 3. e**-r - 1 = s = -r + r**2 (C2 + C3 r)  (minimax, 2**-29.2 relative).
+    # 3. e**-r - 1 = s = r (-1 + r (C2 + C3 r))  (minimax, 2**-29.2 relative).
     # 4. 2 T e**-r = u2 + eu2: u2 = fl(2T_hi (1 + s)), eu2 its rounding
     #    error (exact by FMA: 2T_hi - u2 is exact) plus the table's lo word.
     cdef Exp32 e
     cdef sf_vf t, nf, r, s, Th, Tl
-    t = sf_vf_fma(x, sf_vf_set(SF_L16F_INV), sf_vf_set(SF_F_SHIFT23))
+    t = sf_vf_mad(x, sf_vf_set(SF_L16F_INV), sf_vf_set(SF_F_SHIFT23))
     nf = sf_vf_sub(t, sf_vf_set(SF_F_SHIFT23))
-    r = sf_vf_fnma(nf, sf_vf_set(SF_L16F_HI), x)
-    r = sf_vf_fnma(nf, sf_vf_set(SF_L16F_LO), r)
+    r = sf_vf_nmad(nf, sf_vf_set(SF_L16F_HI), x)
+    r = sf_vf_nmad(nf, sf_vf_set(SF_L16F_LO), r)
     e.tb = sf_vf_bits(t)
     Th = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_HI), e.tb)
     Tl = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_LO), e.tb)
-    s = sf_vf_fms(sf_vf_mul(r, r), sf_vf_fma(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)), r)
-    e.u2 = sf_vf_fma(Th, s, Th)
+    s = sf_vf_mul(r, sf_vf_mad(r, sf_vf_mad(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)),
+                               sf_vf_set(-1.0)))
+    e.u2 = sf_vf_mad(Th, s, Th)
     e.eu2 = sf_vf_fma(Th, s, sf_vf_add(sf_vf_sub(Th, e.u2), Tl))
     return e
 
@@ -90,7 +91,7 @@ cdef inline Logistic32 logistic_f32(sf_vf xc) noexcept nogil:
     c.Dl = sf_vf_add(c.Dl, c.eu2)
     c.q0 = sf_vf_div(sf_vf_set(1.0), c.Dh)
     c.h = sf_vf_fnma(c.q0, c.Dh, sf_vf_set(1.0))
-    c.h = sf_vf_fnma(c.q0, c.Dl, c.h)
+    c.h = sf_vf_nmad(c.q0, c.Dl, c.h)
     return c
 
 
@@ -125,18 +126,18 @@ cdef inline sf_vf log1pexp_f32(sf_vf a, sf_vf* lo) noexcept nogil:
     f = sf_vf_sub(m, sf_vf_set(1.0))
     s = sf_vf_div(f, sf_vf_add(sf_vf_set(2.0), f))
     z = sf_vf_mul(s, s)
-    R = sf_vf_mul(z, sf_vf_fma(z, sf_vf_fma(z, sf_vf_fma(
+    R = sf_vf_mul(z, sf_vf_mad(z, sf_vf_mad(z, sf_vf_mad(
         z, sf_vf_set(SF_LOGF_C4), sf_vf_set(SF_LOGF_C3)), sf_vf_set(SF_LOGF_C2)),
         sf_vf_set(SF_LOGF_C1)))
     hfsq = sf_vf_mul(sf_vf_mul(sf_vf_set(0.5), f), f)
-    inner = sf_vf_fms(s, sf_vf_add(hfsq, R), hfsq)
-    hi = sf_vf_fma(j, sf_vf_set(SF_F_LN2_HI), f)
-    lo[0] = sf_vf_fma(j, sf_vf_set(SF_F_LN2_LO),
-                      sf_vf_add(inner, sf_vf_fnma(sf_vf_add(s, s), cl, cl)))
+    inner = sf_vf_sub(sf_vf_mul(s, sf_vf_add(hfsq, R)), hfsq)
+    hi = sf_vf_mad(j, sf_vf_set(SF_F_LN2_HI), f)
+    lo[0] = sf_vf_mad(j, sf_vf_set(SF_F_LN2_LO),
+                      sf_vf_add(inner, sf_vf_nmad(sf_vf_add(s, s), cl, cl)))
     # 5. e < SERIES: log(1 + e) = e - e**2/2 + e**3/3 on e = u + el instead
     #    (truncation e**3/4 relative): there 1 + e keeps too few of e's bits
     #    in Dh and the low word's roundings cost up to 0.6 ulp.
     small = sf_vf_lt(u, sf_vf_set(SF_F_SERIES))
-    lo[0] = sf_vf_sel(small, sf_vf_fma(sf_vf_mul(u, u), sf_vf_fma(
+    lo[0] = sf_vf_sel(small, sf_vf_mad(sf_vf_mul(u, u), sf_vf_mad(
         u, sf_vf_set(1.0 / 3), sf_vf_set(-0.5)), el), lo[0])
     return sf_vf_sel(small, u, hi)

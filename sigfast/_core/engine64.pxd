@@ -54,25 +54,25 @@ cdef inline sf_vd clamp_f64(sf_vd x) noexcept nogil:
 cdef inline Exp64 exp_f64(sf_vd x) noexcept nogil:
     # 1. n = round(16 x/ln2) by the 1.5*2**52 shifter (its low bits hold n).
     # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 38 bits).
-    # 3. e**-r - 1 = s = -r + r**2 (C2 + ... + C7 r**5) (minimax, 2**-65.3).
+    # 3. e**-r - 1 = s = r (-1 + r (C2 + ... + C7 r**5)) (minimax, 2**-65.3).
     # 4. 2 T e**-r = u2 + eu2: u2 = fl(2T_hi (1 + s)), eu2 its rounding
     #    error (exact by FMA: 2T_hi - u2 is exact) plus the table's lo word.
     cdef Exp64 e
     cdef sf_vd t, nf, r, s, Th, Tl
-    t = sf_vd_fma(x, sf_vd_set(SF_L16D_INV), sf_vd_set(SF_SHIFT52))
+    t = sf_vd_mad(x, sf_vd_set(SF_L16D_INV), sf_vd_set(SF_SHIFT52))
     nf = sf_vd_sub(t, sf_vd_set(SF_SHIFT52))
-    r = sf_vd_fnma(nf, sf_vd_set(SF_L16D_HI), x)
-    r = sf_vd_fnma(nf, sf_vd_set(SF_L16D_LO), r)
+    r = sf_vd_nmad(nf, sf_vd_set(SF_L16D_HI), x)
+    r = sf_vd_nmad(nf, sf_vd_set(SF_L16D_LO), r)
     e.tb = sf_vd_bits(t)
     Th = sf_vd_lookup16(sf_vd_tab16_load(SF_T16D_HI), e.tb)
     Tl = sf_vd_lookup16(sf_vd_tab16_load(SF_T16D_LO), e.tb)
-    s = sf_vd_fma(r, sf_vd_set(SF_EXPD_C7), sf_vd_set(SF_EXPD_C6))
-    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C5))
-    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C4))
-    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C3))
-    s = sf_vd_fma(r, s, sf_vd_set(SF_EXPD_C2))
-    s = sf_vd_fms(sf_vd_mul(r, r), s, r)
-    e.u2 = sf_vd_fma(Th, s, Th)
+    s = sf_vd_mad(r, sf_vd_set(SF_EXPD_C7), sf_vd_set(SF_EXPD_C6))
+    s = sf_vd_mad(r, s, sf_vd_set(SF_EXPD_C5))
+    s = sf_vd_mad(r, s, sf_vd_set(SF_EXPD_C4))
+    s = sf_vd_mad(r, s, sf_vd_set(SF_EXPD_C3))
+    s = sf_vd_mad(r, s, sf_vd_set(SF_EXPD_C2))
+    s = sf_vd_mul(r, sf_vd_mad(r, s, sf_vd_set(-1.0)))
+    e.u2 = sf_vd_mad(Th, s, Th)
     e.eu2 = sf_vd_fma(Th, s, sf_vd_add(sf_vd_sub(Th, e.u2), Tl))
     return e
 
@@ -98,18 +98,18 @@ cdef inline Logistic64 logistic_f64(sf_vd xc) noexcept nogil:
     c.Dl = sf_vd_add(c.Dl, c.eu2)
     c.q0 = sf_vd_div(sf_vd_set(1.0), c.Dh)
     c.h = sf_vd_fnma(c.q0, c.Dh, sf_vd_set(1.0))
-    c.h = sf_vd_fnma(c.q0, c.Dl, c.h)
+    c.h = sf_vd_nmad(c.q0, c.Dl, c.h)
     return c
 
 
 cdef inline sf_vd log_poly_f64(sf_vd z) noexcept nogil:
     # R(z) of log(1+f) = 2s + s R(s**2), z = s**2 <= 0.0295 (SF_LOGD, 2**-57.8)
-    cdef sf_vd R = sf_vd_fma(z, sf_vd_set(SF_LOGD_C7), sf_vd_set(SF_LOGD_C6))
-    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C5))
-    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C4))
-    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C3))
-    R = sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C2))
-    return sf_vd_mul(z, sf_vd_fma(z, R, sf_vd_set(SF_LOGD_C1)))
+    cdef sf_vd R = sf_vd_mad(z, sf_vd_set(SF_LOGD_C7), sf_vd_set(SF_LOGD_C6))
+    R = sf_vd_mad(z, R, sf_vd_set(SF_LOGD_C5))
+    R = sf_vd_mad(z, R, sf_vd_set(SF_LOGD_C4))
+    R = sf_vd_mad(z, R, sf_vd_set(SF_LOGD_C3))
+    R = sf_vd_mad(z, R, sf_vd_set(SF_LOGD_C2))
+    return sf_vd_mul(z, sf_vd_mad(z, R, sf_vd_set(SF_LOGD_C1)))
 
 
 cdef inline sf_vd log1pexp_f64(sf_vd a, sf_vd* lo) noexcept nogil:
@@ -146,13 +146,13 @@ cdef inline sf_vd log1pexp_f64(sf_vd a, sf_vd* lo) noexcept nogil:
     z = sf_vd_mul(s, s)
     R = log_poly_f64(z)
     hfsq = sf_vd_mul(sf_vd_mul(sf_vd_set(0.5), f), f)
-    inner = sf_vd_fms(s, sf_vd_add(hfsq, R), hfsq)
-    hi = sf_vd_fma(j, sf_vd_set(SF_LN2_HI), f)
-    lo[0] = sf_vd_fma(j, sf_vd_set(SF_LN2_LO),
-                      sf_vd_add(inner, sf_vd_fnma(sf_vd_add(s, s), cl, cl)))
+    inner = sf_vd_sub(sf_vd_mul(s, sf_vd_add(hfsq, R)), hfsq)
+    hi = sf_vd_mad(j, sf_vd_set(SF_LN2_HI), f)
+    lo[0] = sf_vd_mad(j, sf_vd_set(SF_LN2_LO),
+                      sf_vd_add(inner, sf_vd_nmad(sf_vd_add(s, s), cl, cl)))
     # 5. e < SERIES: log(1 + e) = e - e**2/2 + e**3/3 on e = u + el instead
     #    (truncation e**3/4 relative).
     small = sf_vd_lt(u, sf_vd_set(SF_SERIES))
-    lo[0] = sf_vd_sel(small, sf_vd_fma(sf_vd_mul(u, u), sf_vd_fma(
+    lo[0] = sf_vd_sel(small, sf_vd_mad(sf_vd_mul(u, u), sf_vd_mad(
         u, sf_vd_set(1.0 / 3), sf_vd_set(-0.5)), el), lo[0])
     return sf_vd_sel(small, u, hi)

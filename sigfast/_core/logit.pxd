@@ -62,14 +62,14 @@ cdef inline sf_vd logit_f64(sf_vd p) noexcept nogil:
     dh = two_sum_f64(A, B, &dl)
     dl = sf_vd_add(dl, Bl)
     s = sf_vd_div(nh, dh)
-    sl = sf_vd_div(sf_vd_fnma(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)
+    sl = sf_vd_div(sf_vd_nmad(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)
     z = sf_vd_mul(s, s)
     R = log_poly_f64(z)
     # J ln2 + 2s: TwoSum, then the small terms
     Jh = sf_vd_mul(J, sf_vd_set(SF_LN2_HI))
     h = two_sum_f64(Jh, sf_vd_add(s, s), &he)
-    out = sf_vd_add(h, sf_vd_add(he, sf_vd_fma(J, sf_vd_set(SF_LN2_LO),
-                                                sf_vd_fma(sl, sf_vd_set(2.0), sf_vd_mul(s, R)))))
+    out = sf_vd_add(h, sf_vd_add(he, sf_vd_mad(J, sf_vd_set(SF_LN2_LO),
+                                                sf_vd_mad(sl, sf_vd_set(2.0), sf_vd_mul(s, R)))))
     out = sf_vd_sel(sf_vd_eq(p, zero), sf_vd_set(-INFINITY), out)
     out = sf_vd_sel(sf_vd_eq(p, one), sf_vd_set(INFINITY), out)
     # NaN outside [0, 1]; a NaN p gives NaN through the formula

@@ -17,12 +17,12 @@ from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64
 
 cdef inline sf_vf sigmoid_f32(sf_vf x) noexcept nogil:
     cdef Logistic32 c = logistic_f32(clamp_f32(x))
-    return sf_vf_mul(sf_vf_fma(c.q0, c.h, c.q0), c.P)
+    return sf_vf_mul(sf_vf_mad(c.q0, c.h, c.q0), c.P)
 
 
 cdef inline sf_vd sigmoid_f64(sf_vd x) noexcept nogil:
     cdef Logistic64 c = logistic_f64(clamp_f64(x))
-    return sf_vd_mul(sf_vd_fma(c.q0, c.h, c.q0), c.P)
+    return sf_vd_mul(sf_vd_mad(c.q0, c.h, c.q0), c.P)
 
 
 # ---- sigmoid_grad ------------------------------------------------------------
@@ -41,8 +41,8 @@ cdef inline sf_vf sigmoid_grad_f32(sf_vf x) noexcept nogil:
     e1 = sf_vf_fms(c.u2, c.q0, p1)
     p2 = sf_vf_mul(p1, c.q0)
     e2 = sf_vf_fms(p1, c.q0, p2)
-    corr = sf_vf_fma(c.q0, sf_vf_fma(c.eu2, c.q0, e1), e2)
-    corr = sf_vf_fma(sf_vf_add(c.h, c.h), p2, corr)
+    corr = sf_vf_mad(c.q0, sf_vf_mad(c.eu2, c.q0, e1), e2)
+    corr = sf_vf_mad(sf_vf_add(c.h, c.h), p2, corr)
     return sf_vf_mul(sf_vf_add(p2, corr), c.P)
 
 
@@ -54,8 +54,8 @@ cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
     e1 = sf_vd_fms(c.u2, c.q0, p1)
     p2 = sf_vd_mul(p1, c.q0)
     e2 = sf_vd_fms(p1, c.q0, p2)
-    corr = sf_vd_fma(c.q0, sf_vd_fma(c.eu2, c.q0, e1), e2)
-    corr = sf_vd_fma(sf_vd_add(c.h, c.h), p2, corr)
+    corr = sf_vd_mad(c.q0, sf_vd_mad(c.eu2, c.q0, e1), e2)
+    corr = sf_vd_mad(sf_vd_add(c.h, c.h), p2, corr)
     return sf_vd_mul(sf_vd_add(p2, corr), c.P)
 
 
@@ -70,7 +70,7 @@ cdef inline sf_vf sigmoid_grad_from_output_f32(sf_vf y) noexcept nogil:
     cdef sf_vf w, wl, p, corr, r
     w = fast_two_sum_f32(sf_vf_set(1.0), sf_vf_sub(sf_vf_set(0.0), y), &wl)
     p = sf_vf_mul(y, w)
-    corr = sf_vf_fma(y, wl, sf_vf_fms(y, w, p))
+    corr = sf_vf_mad(y, wl, sf_vf_fms(y, w, p))
     r = sf_vf_add(p, corr)
     return sf_vf_sel(sf_vfm_or(sf_vf_eq(corr, sf_vf_set(0.0)), sf_vf_ne(r, r)), p, r)
 
@@ -79,6 +79,6 @@ cdef inline sf_vd sigmoid_grad_from_output_f64(sf_vd y) noexcept nogil:
     cdef sf_vd w, wl, p, corr, r
     w = fast_two_sum_f64(sf_vd_set(1.0), sf_vd_sub(sf_vd_set(0.0), y), &wl)
     p = sf_vd_mul(y, w)
-    corr = sf_vd_fma(y, wl, sf_vd_fms(y, w, p))
+    corr = sf_vd_mad(y, wl, sf_vd_fms(y, w, p))
     r = sf_vd_add(p, corr)
     return sf_vd_sel(sf_vdm_or(sf_vd_eq(corr, sf_vd_set(0.0)), sf_vd_ne(r, r)), p, r)

@@ -38,6 +38,8 @@ cdef extern from "sf_vec.h" nogil:
     sf_vf sf_vf_min(sf_vf a, sf_vf b)
     sf_vf sf_vf_max(sf_vf a, sf_vf b)
     sf_vf sf_vf_fma(sf_vf a, sf_vf b, sf_vf c)  # a*b + c, one rounding
+    sf_vf sf_vf_mad(sf_vf a, sf_vf b, sf_vf c)  # a*b + c, fused or not
+    sf_vf sf_vf_nmad(sf_vf a, sf_vf b, sf_vf c)  # c - a*b, fused or not
     sf_vf sf_vf_fms(sf_vf a, sf_vf b, sf_vf c)  # a*b - c, one rounding
     sf_vf sf_vf_fnma(sf_vf a, sf_vf b, sf_vf c)  # c - a*b, one rounding
     sf_vfm sf_vf_lt(sf_vf a, sf_vf b)
@@ -71,6 +73,8 @@ cdef extern from "sf_vec.h" nogil:
     sf_vd sf_vd_min(sf_vd a, sf_vd b)
     sf_vd sf_vd_max(sf_vd a, sf_vd b)
     sf_vd sf_vd_fma(sf_vd a, sf_vd b, sf_vd c)  # a*b + c, one rounding
+    sf_vd sf_vd_mad(sf_vd a, sf_vd b, sf_vd c)  # a*b + c, fused or not
+    sf_vd sf_vd_nmad(sf_vd a, sf_vd b, sf_vd c)  # c - a*b, fused or not
     sf_vd sf_vd_fms(sf_vd a, sf_vd b, sf_vd c)  # a*b - c, one rounding
     sf_vd sf_vd_fnma(sf_vd a, sf_vd b, sf_vd c)  # c - a*b, one rounding
     sf_vdm sf_vd_lt(sf_vd a, sf_vd b)

@@ -17,6 +17,8 @@
  * the chains sequential).
  *
  * What every level guarantees (the formulas rely on it):
+ *   mad(a, b, c), nmad(a, b, c)  a*b + c and c - a*b, fused or not (for
+ *                      polynomials, products known to be exact, small terms)
  *   fma(a, b, c)       a*b + c rounded once.  SSE4.2 float32: computed in
  *                      double (a*b is exact there), so only a result that
  *                      is not exactly representable can differ from a true
@@ -391,6 +393,23 @@ SF_INLINE nf nf_fnma(nf a, nf b, nf c) { return nf_fma(nf_sub(nf_set(0.0f), a), 
 SF_INLINE nd nd_fnma(nd a, nd b, nd c) { return nd_fma(nd_sub(nd_set(0.0), a), b, c); }
 #endif
 
+/* a*b + c where one rounding more or less does not matter (polynomials,
+ * products known to be exact): the FMA instruction where the ISA has one,
+ * a multiply and an add where FMA would be emulated (SSE4.2, and the
+ * portable level, where fma() may be a library call). */
+#if defined(SF_VEC_AVX512) || defined(SF_VEC_AVX2) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+SF_INLINE nf nf_mad(nf a, nf b, nf c) { return nf_fma(a, b, c); }
+SF_INLINE nd nd_mad(nd a, nd b, nd c) { return nd_fma(a, b, c); }
+SF_INLINE nf nf_nmad(nf a, nf b, nf c) { return nf_fnma(a, b, c); }
+SF_INLINE nd nd_nmad(nd a, nd b, nd c) { return nd_fnma(a, b, c); }
+#else
+SF_INLINE nf nf_mad(nf a, nf b, nf c) { return nf_add(nf_mul(a, b), c); }
+SF_INLINE nd nd_mad(nd a, nd b, nd c) { return nd_add(nd_mul(a, b), c); }
+SF_INLINE nf nf_nmad(nf a, nf b, nf c) { return nf_sub(c, nf_mul(a, b)); }
+SF_INLINE nd nd_nmad(nd a, nd b, nd c) { return nd_sub(c, nd_mul(a, b)); }
+#endif
+
+
 /* ====================================================================== */
 /* The vectors the formulas use: two registers on the x86 levels          */
 /* ====================================================================== */
@@ -480,12 +499,14 @@ SF_INLINE sf_vd_tab16 sf_vd_tab16_load(const double* t) { return nd_tab16_load(t
 SF_P2(sf_vf, sf_vf_add, nf_add) SF_P2(sf_vf, sf_vf_sub, nf_sub) SF_P2(sf_vf, sf_vf_mul, nf_mul)
 SF_P2(sf_vf, sf_vf_div, nf_div) SF_P2(sf_vf, sf_vf_min, nf_min) SF_P2(sf_vf, sf_vf_max, nf_max)
 SF_P3(sf_vf, sf_vf_fma, nf_fma) SF_P3(sf_vf, sf_vf_fms, nf_fms) SF_P3(sf_vf, sf_vf_fnma, nf_fnma)
+SF_P3(sf_vf, sf_vf_mad, nf_mad) SF_P3(sf_vf, sf_vf_nmad, nf_nmad)
 SF_P2(sf_vfi, sf_vfi_add, nfi_add) SF_P2(sf_vfi, sf_vfi_sub, nfi_sub) SF_P2(sf_vfi, sf_vfi_and, nfi_and) SF_P2(sf_vfi, sf_vfi_or, nfi_or)
 SF_P2(sf_vfi, sf_vfi_max, nfi_max)
 SF_P2(sf_vfm, sf_vfm_or, nfm_or) SF_P2(sf_vfm, sf_vfm_and, nfm_and)
 SF_P2(sf_vd, sf_vd_add, nd_add) SF_P2(sf_vd, sf_vd_sub, nd_sub) SF_P2(sf_vd, sf_vd_mul, nd_mul)
 SF_P2(sf_vd, sf_vd_div, nd_div) SF_P2(sf_vd, sf_vd_min, nd_min) SF_P2(sf_vd, sf_vd_max, nd_max)
 SF_P3(sf_vd, sf_vd_fma, nd_fma) SF_P3(sf_vd, sf_vd_fms, nd_fms) SF_P3(sf_vd, sf_vd_fnma, nd_fnma)
+SF_P3(sf_vd, sf_vd_mad, nd_mad) SF_P3(sf_vd, sf_vd_nmad, nd_nmad)
 SF_P2(sf_vdi, sf_vdi_add, ndi_add) SF_P2(sf_vdi, sf_vdi_sub, ndi_sub) SF_P2(sf_vdi, sf_vdi_and, ndi_and) SF_P2(sf_vdi, sf_vdi_or, ndi_or)
 SF_P2(sf_vdi, sf_vdi_max, ndi_max)
 SF_P2(sf_vdm, sf_vdm_or, ndm_or) SF_P2(sf_vdm, sf_vdm_and, ndm_and)
