@@ -43,7 +43,7 @@ from sigfast._core.vec cimport *
 from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64)
 from sigfast._core.loops cimport plan_threads, restore_fpflags
-from sigfast._openmp cimport sf_parallel_started
+from sigfast._openmp cimport sf_parallel_started, sf_team_report, sf_wtime
 
 cnp.import_array()
 
@@ -288,15 +288,28 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     # ws: nt slabs of WS_DOUBLES.  A team never has more threads than asked
     # for, so threadid() < nt indexes a slab of its own.
     cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
+    cdef double t0, done
+    cdef double* pdone = &done
+    cdef Py_ssize_t nmaster = 0
+    cdef Py_ssize_t* pnm = &nmaster
     if nt <= 1:
         for b in range(nblocks):
             bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
                           block_sums, b, ws)
         return
+    # Blocks are handed out dynamically, 8 at a time, so a thread the OS does
+    # not schedule leaves its blocks to the others (see "Load awareness" in
+    # sigfast/_openmp.pyx); each block's sum does not depend on who computes it.
+    t0 = sf_wtime()
+    done = t0
     sf_parallel_started()
-    for b in prange(nblocks, nogil=True, num_threads=nt, schedule='static'):
+    for b in prange(nblocks, nogil=True, num_threads=nt, schedule='dynamic', chunksize=8):
         bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
                       block_sums, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)
+        if threadid() == 0:
+            pdone[0] = sf_wtime()
+            pnm[0] += 1
+    sf_team_report(t0, done, sf_wtime(), nmaster / <double>nblocks)
 
 
 cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:

@@ -45,6 +45,9 @@ cdef extern from "sf_platform.h":
     int sf_cpu_has(int level) noexcept nogil
 
 cdef extern from "sf_omp.h" nogil:
+    double sf_omp_wtime "sf_wtime" ()
+    long long sf_load_ll(long long* p)
+    void sf_store_ll(long long* p, long long v)
     int sf_register_atfork_child(void (*child)() noexcept nogil)
     int sf_load_int(int* p)
     void sf_store_int(int* p, int v)
@@ -74,6 +77,92 @@ cdef void sf_parallel_started() noexcept nogil:
 
 
 sf_register_atfork_child(_after_fork_child)
+
+
+# ---------------------------------------------------------------------------
+# Load awareness
+# ---------------------------------------------------------------------------
+# A team thread that the OS does not schedule (another process holds its
+# core) makes the master wait at the join: measured here, one spinning
+# process made 2 threads 1.6-2.9x slower than 1 (and up to 100x at 1e5 in
+# python -m sigfast's loops).  Two measures: the kernels hand out work in
+# dynamic chunks, so the master takes the chunks a late thread has not
+# started; and when a call's master still waited at the join longer than
+# LATE_MIN and than a quarter of the estimated serial time (its working time
+# divided by the share of the chunks it did), kernels run serially for a
+# while (50 ms, doubling on each repeat up to 1.6 s; a call that runs clean
+# resets it).  A worker woken late on an idle machine (tens of
+# microseconds) only shifts chunks to the master, whose estimate then grows
+# with them, so it does not count as late.  The first parallel call of the
+# process and the first after a serial period are not judged: their workers
+# may have been asleep long enough for the OS (or a hypervisor) to park
+# their CPU, and waking it took milliseconds here even on an idle machine.
+
+cdef long long _serial_until_us = 0   # kernels run serially until then
+cdef long long _backoff_us = 0        # the current serial period (0: none)
+cdef double LATE_MIN = 50e-6
+
+
+cdef double sf_wtime() noexcept nogil:
+    return sf_omp_wtime()
+
+
+cdef int sf_team_allowed() noexcept nogil:
+    cdef long long until = sf_load_ll(&_serial_until_us)
+    return until == 0 or <long long>(sf_omp_wtime() * 1e6) >= until
+
+
+cdef long long _last_wait_ns = 0, _last_work_ns = 0, _late_calls = 0
+cdef int _team_cold = 1           # the next parallel call is not judged
+
+
+cdef void sf_team_report(double start, double master_done, double end, double share) noexcept nogil:
+    # share: the fraction of the work the master did (0 < share <= 1)
+    cdef double wait = end - master_done
+    cdef double serial = (master_done - start) / (share if share > 0 else 1.0)
+    cdef long long b
+    sf_store_ll(&_last_wait_ns, <long long>(wait * 1e9))
+    sf_store_ll(&_last_work_ns, <long long>(serial * 1e9))
+    if sf_load_int(&_team_cold):
+        sf_store_int(&_team_cold, 0)
+        return
+    if wait > LATE_MIN and wait > 0.25 * serial:
+        sf_store_ll(&_late_calls, sf_load_ll(&_late_calls) + 1)
+        b = sf_load_ll(&_backoff_us)
+        b = 50000 if b == 0 else (2 * b if b < 1600000 else b)
+        sf_store_ll(&_backoff_us, b)
+        sf_store_ll(&_serial_until_us, <long long>(end * 1e6) + b)
+        sf_store_int(&_team_cold, 1)
+    elif sf_load_ll(&_backoff_us) != 0:
+        sf_store_ll(&_backoff_us, 0)
+        sf_store_ll(&_serial_until_us, 0)
+
+
+def _report_for_test(double wait, double serial):
+    """Feed one simulated parallel call (join wait and serial time, seconds,
+    the master having done all the work) to the load-awareness state; for
+    tests.  Returns whether kernels would now start a team."""
+    cdef double now = sf_omp_wtime()
+    sf_team_report(now - serial - wait, now - wait, now, 1.0)
+    return bool(sf_team_allowed())
+
+
+def _reset_load_state():
+    """Forget the load-awareness state (the next call is again 'cold')."""
+    global _team_cold
+    sf_store_ll(&_serial_until_us, 0)
+    sf_store_ll(&_backoff_us, 0)
+    sf_store_int(&_team_cold, 1)
+
+
+def _load_state():
+    """The load-awareness state, for tests: (serial-until time and backoff
+    in microseconds of omp_get_wtime; the last parallel call's join wait
+    and its estimated serial time, in nanoseconds; the number of calls
+    found late so far)."""
+    return (sf_load_ll(&_serial_until_us), sf_load_ll(&_backoff_us),
+            sf_load_ll(&_last_wait_ns), sf_load_ll(&_last_work_ns),
+            sf_load_ll(&_late_calls))
 
 
 cdef int sf_num_threads() noexcept nogil:

@@ -10,9 +10,10 @@
 # construction.  Element-wise work on disjoint blocks is bit-identical for
 # any thread count.
 
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from numpy cimport npy_intp
-from sigfast._openmp cimport sf_num_threads, sf_parallel_started
+from sigfast._openmp cimport (
+    sf_num_threads, sf_parallel_started, sf_team_allowed, sf_team_report, sf_wtime)
 from sigfast._core.platform cimport (
     FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
     npy_half, npy_half_to_float, npy_float_to_half, sf_f2u, sf_u2f)
@@ -23,6 +24,8 @@ ctypedef void (*bkern_t)(const char*, const char*, char*, Py_ssize_t) noexcept n
 # Contiguous calls shorter than PAR_MIN elements stay on the calling thread:
 # below it the OpenMP fork/join (a few microseconds) costs more than the
 # second core saves.  Each thread then gets at least PAR_MIN // 2 elements.
+# Under load (another process holding a core) the team shrinks to one for a
+# while: see "Load awareness" in sigfast/_openmp.pyx.
 cdef enum:
     PAR_MIN = 32768
 # Strided data is processed in blocks of BLOCK elements through stack
@@ -38,7 +41,18 @@ cdef inline int plan_threads(Py_ssize_t n) noexcept nogil:
     nt = sf_num_threads()
     if nt > 1 and n // nt < PAR_MIN // 2:
         nt = <int>(n // (PAR_MIN // 2))
+    if nt > 1 and not sf_team_allowed():      # a team thread was late just now
+        return 1
     return nt if nt > 1 else 1
+
+
+cdef inline Py_ssize_t plan_chunk(Py_ssize_t n, int nt) noexcept nogil:
+    # Dynamic chunks of about 1/8 of a thread's share (multiples of 64
+    # elements, at least PAR_MIN // 2): a thread the OS does not schedule
+    # leaves its chunks to the others instead of holding up the join.
+    cdef Py_ssize_t c = n // (8 * nt)
+    c = PAR_MIN // 2 if c < PAR_MIN // 2 else c
+    return (c + 63) & ~(<Py_ssize_t>63)
 
 
 cdef inline bint partial_overlap(const char* a, const char* y, Py_ssize_t nbytes) noexcept nogil:
@@ -53,38 +67,62 @@ cdef inline void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
                            Py_ssize_t isz) noexcept nogil:
     cdef int nt = plan_threads(n)
     cdef Py_ssize_t chunk, t, start, cnt
+    cdef double t0, done
+    cdef double* pdone
+    cdef Py_ssize_t nmaster = 0, nchunks
+    cdef Py_ssize_t* pnm = &nmaster
     if nt > 1 and partial_overlap(x, y, n * isz):
         nt = 1
     if nt <= 1:
         kern(x, y, n)
         return
-    # Equal static chunks, multiples of 64 elements so every chunk but the
-    # last starts on a cache line when the array does.
-    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    # Chunks are multiples of 64 elements, so every chunk but the last
+    # starts on a cache line when the array does.  The master's finishing
+    # time goes through a pointer (a name assigned in prange would be made
+    # thread-private).
+    chunk = plan_chunk(n, nt)
+    nchunks = (n + chunk - 1) // chunk
+    t0 = sf_wtime()
+    done = t0
+    pdone = &done
     sf_parallel_started()
-    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+    for t in prange(nchunks, nogil=True, num_threads=nt, schedule='dynamic'):
         start = t * chunk
-        if start < n:
-            cnt = chunk if n - start > chunk else n - start
-            kern(x + start * isz, y + start * isz, cnt)
+        cnt = chunk if n - start > chunk else n - start
+        kern(x + start * isz, y + start * isz, cnt)
+        if threadid() == 0:
+            pdone[0] = sf_wtime()
+            pnm[0] += 1
+    sf_team_report(t0, done, sf_wtime(), nmaster / <double>nchunks)
 
 
 cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
                             Py_ssize_t n, Py_ssize_t isz) noexcept nogil:
     cdef int nt = plan_threads(n)
     cdef Py_ssize_t chunk, t, start, cnt
+    cdef double t0, done
+    cdef double* pdone
+    cdef Py_ssize_t nmaster = 0, nchunks
+    cdef Py_ssize_t* pnm = &nmaster
     if nt > 1 and (partial_overlap(a, y, n * isz) or partial_overlap(b, y, n * isz)):
         nt = 1
     if nt <= 1:
         kern(a, b, y, n)
         return
-    chunk = ((n + nt - 1) // nt + 63) & ~(<Py_ssize_t>63)
+    chunk = plan_chunk(n, nt)
+    nchunks = (n + chunk - 1) // chunk
+    t0 = sf_wtime()
+    done = t0
+    pdone = &done
     sf_parallel_started()
-    for t in prange(nt, nogil=True, num_threads=nt, schedule='static'):
+    for t in prange(nchunks, nogil=True, num_threads=nt, schedule='dynamic'):
         start = t * chunk
-        if start < n:
-            cnt = chunk if n - start > chunk else n - start
-            kern(a + start * isz, b + start * isz, y + start * isz, cnt)
+        cnt = chunk if n - start > chunk else n - start
+        kern(a + start * isz, b + start * isz, y + start * isz, cnt)
+        if threadid() == 0:
+            pdone[0] = sf_wtime()
+            pnm[0] += 1
+    sf_team_report(t0, done, sf_wtime(), nmaster / <double>nchunks)
 
 
 cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,

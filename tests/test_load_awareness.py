@@ -1,0 +1,55 @@
+"""Threads under load (issue 13, item 11): the state machine that turns a
+late team thread into a serial period, checked with simulated calls (no
+timing).  The timing itself is measured by bench/threads_under_load.py."""
+import numpy as np
+import pytest
+
+import sigfast
+from sigfast import _openmp
+
+needs_openmp = pytest.mark.skipif(not _openmp.openmp_enabled(), reason="serial build")
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    _openmp._reset_load_state()
+    yield
+    _openmp._reset_load_state()
+
+
+@needs_openmp
+def test_first_call_is_not_judged():
+    # the first parallel call may wake parked CPUs: even a long wait is forgiven
+    assert _openmp._report_for_test(wait=5e-3, serial=1e-4)
+    assert _openmp._load_state()[1] == 0
+
+
+@needs_openmp
+def test_late_thread_starts_a_serial_period_that_doubles_and_resets():
+    _openmp._report_for_test(wait=0.0, serial=1e-3)              # the cold call
+    assert not _openmp._report_for_test(wait=2e-3, serial=1e-3)  # late: serial now
+    until, backoff = _openmp._load_state()[:2]
+    assert backoff == 50_000 and until > 0
+    # kernels stay correct and single-threaded meanwhile
+    x = np.linspace(-5, 5, 200_000)
+    with sigfast.num_threads(2):
+        np.testing.assert_array_equal(sigfast.sigmoid(x), sigfast.sigmoid(x[::-1])[::-1])
+    _openmp._report_for_test(wait=0.0, serial=1e-3)              # cold again: not judged
+    _openmp._report_for_test(wait=2e-3, serial=1e-3)             # late again: doubles
+    assert _openmp._load_state()[1] == 100_000
+    _openmp._report_for_test(wait=0.0, serial=1e-3)              # cold
+    assert _openmp._report_for_test(wait=1e-6, serial=1e-3)      # clean: reset
+    assert _openmp._load_state()[:2] == (0, 0)
+
+
+@needs_openmp
+@pytest.mark.parametrize("wait,serial,late", [
+    (40e-6, 1e-6, False),      # below LATE_MIN (50 us): noise, never late
+    (60e-6, 1e-3, False),      # under a quarter of the serial time
+    (300e-6, 1e-3, True),      # over both
+])
+def test_lateness_rule(wait, serial, late):
+    _openmp._report_for_test(wait=0.0, serial=1e-3)              # the cold call
+    allowed = _openmp._report_for_test(wait=wait, serial=serial)
+    assert allowed is (not late)
+    assert (_openmp._load_state()[1] > 0) is late
