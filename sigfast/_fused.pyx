@@ -347,6 +347,8 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     cdef int nt, flags
     if n == 0:
         return 0.0
+    # before plan_threads: its clock arithmetic raises inexact
+    flags = fetestexcept(FE_ALL_EXCEPT)
     nblocks = (n + LBLOCK - 1) // LBLOCK
     wstep = 0 if w.size == 1 else 1
     nt = plan_threads(n)
@@ -356,10 +358,10 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     if sums == NULL or raw == NULL:
         free(sums)
         free(raw)
+        restore_fpflags(flags)
         raise MemoryError(f"sigfast: no memory for the loss pass's workspace "
                           f"({nt} thread(s) x {WS_DOUBLES * sizeof(double) // 1024} KiB)")
     ws = <double*>((<size_t>raw + 63) & ~(<size_t>63))
-    flags = fetestexcept(FE_ALL_EXCEPT)
     try:
         if z.dtype.num == cnp.NPY_FLOAT:
             with nogil:

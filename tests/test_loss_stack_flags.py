@@ -381,3 +381,22 @@ def test_masked_and_dask_losses_never_warn():
         assert got.tobytes() == want.tobytes()
         got = sigfast.sigmoid_focal_loss(zd, y, reduction="none").compute(scheduler="sync")
         assert got.tobytes() == sigfast.sigmoid_focal_loss(z, y, reduction="none").tobytes()
+
+
+@needs_fenv
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_fused_pass_restores_flags_while_serial(dt):
+    # Regression: with the kernels in their serial period (a team thread was
+    # late), plan_threads reads the clock, whose arithmetic raises inexact;
+    # the fused pass captured the flags after it and so left inexact behind.
+    fused = _dispatch.load_fused(_dispatch.runnable_levels()[0])
+    z, y = special_inputs(dt, 240)
+    one = np.ones(1, dt)
+    try:
+        _openmp._reset_load_state()
+        _openmp._report_for_test(wait=0.0, serial=1e-3)          # the cold call
+        assert not _openmp._report_for_test(wait=2e-3, serial=1e-3)
+        with sigfast.num_threads(2):
+            check_call(lambda: fused.bce_fused_pass(z, y, one, one, 0.0, None, None, 0.5))
+    finally:
+        _openmp._reset_load_state()
