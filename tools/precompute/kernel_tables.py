@@ -143,20 +143,21 @@ def render():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check", action="store_true",
+                    help="compare with the header instead of writing it")
+    ap.add_argument("--out", default=OUT, help="the header (default: %(default)s)")
     a = ap.parse_args(argv)
     text = render()
     if a.check:
-        with open(OUT) as fh:
-            old = fh.read()
+        old = open(a.out).read() if os.path.exists(a.out) else None
         if old != text:
-            print(f"{OUT} is stale: run python tools/precompute/kernel_tables.py")
+            print(f"{a.out} is stale: run python tools/precompute/kernel_tables.py")
             return 1
-        print(f"{OUT} is current")
+        print(f"{a.out} is current")
         return 0
-    with open(OUT, "w") as fh:
+    with open(a.out, "w") as fh:
         fh.write(text)
-    print(f"wrote {OUT}")
+    print(f"wrote {a.out}")
     return 0
 
 

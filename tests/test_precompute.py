@@ -1,0 +1,37 @@
+"""The generated coefficient header is what the precompute scripts give.
+
+sigfast/src/sf_poly.h (tables and minimax coefficients of the kernels) is
+written by tools/precompute/kernel_tables.py from mpmath; a hand edit of
+the header, or a change of a fit left unregenerated, fails here.
+"""
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "tools" / "precompute" / "kernel_tables.py"
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="needs the source tree (tools/precompute)")
+def test_poly_header_is_current():
+    pytest.importorskip("mpmath")
+    r = subprocess.run([sys.executable, str(SCRIPT), "--check"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "is current" in r.stdout
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="needs the source tree (tools/precompute)")
+def test_check_detects_a_stale_header(tmp_path):
+    # --check compares with the header: one differing by a digit is reported
+    pytest.importorskip("mpmath")
+    text = (ROOT / "sigfast" / "src" / "sf_poly.h").read_text()
+    i = text.index("0x1.") + 4                       # a hex-float literal's first digit
+    bad = tmp_path / "sf_poly.h"
+    bad.write_text(text[:i] + ("1" if text[i] != "1" else "2") + text[i + 1:])
+    r = subprocess.run([sys.executable, str(SCRIPT), "--check", "--out", str(bad)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "is stale" in r.stdout
