@@ -195,3 +195,25 @@ def test_bce_targets_outside_unit_interval(kern, dtype):
     err = ulp1("bce_with_logits", got, z, y)
     i = int(np.argmax(err))
     assert err[i] <= bound("bce_with_logits", dtype), (z[i], y[i], got[i], err[i])
+
+
+def test_sigmoid_grad_from_output_outside_unit_interval(kern, dtype):
+    # y (1 - y) for any y, not only a probability: 1 - y is split exactly
+    # (TwoSum), so the result is rounded once.  Before, a Fast2Sum (exact
+    # only for |y| <= 1) gave 1.2 ulp in float32 at y = -2.3668194e7.
+    from fractions import Fraction
+    fi = np.finfo(dtype)
+    big = 2.0 ** (fi.nmant + 1)                     # 2**24 / 2**53: 1 - y rounds
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.uniform(-4, 4, 200),
+                        rng.uniform(big, 64 * big, 200) * rng.choice([-1, 1], 200),
+                        [-2.3668194e7, 1.5 * big + 1, -(1.5 * big + 1)]]).astype(dtype)
+    with np.errstate(over="ignore"):
+        got = kern.sigmoid_grad_from_output(y)
+    fin = np.isfinite(got)
+    assert np.all(np.abs(y[~fin]) > 1e18)               # only overflow to inf
+    # in units of the result's ulp, exactly: <= 0.5 is correctly rounded
+    err = [abs(Fraction(float(g)) - Fraction(float(v)) * (1 - Fraction(float(v))))
+           / Fraction(float(np.spacing(abs(g)))) for g, v in zip(got[fin], y[fin])]
+    i = int(np.argmax(err))
+    assert err[i] <= 0.5, (y[fin][i], got[fin][i], float(err[i]))

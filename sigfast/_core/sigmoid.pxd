@@ -4,7 +4,7 @@
 # both tails keep full relative accuracy, subnormal results included (NumPy,
 # SciPy, PyTorch and JAX flush them to 0).
 from sigfast._core.vec cimport *
-from sigfast._core.eft cimport fast_two_sum_f32, fast_two_sum_f64
+from sigfast._core.eft cimport two_sum_f32, two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
 from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64
 
@@ -60,15 +60,16 @@ cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
 
 
 # ---- sigmoid_grad_from_output ---------------------------------------------------
-# y (1 - y) with 1 - y = w + wl (Fast2Sum, exact for |y| <= 1) and the
-# product's rounding error kept, so the result rounds once.  Where the
+# y (1 - y) with 1 - y = w + wl (TwoSum: exact for every y; a Fast2Sum
+# would need |y| <= 1 and lost up to 1.2 ulp for float32 |y| >= 2**24) and
+# the product's rounding error kept, so the result rounds once.  Where the
 # correction is 0 the product alone is returned (keeps -0.0 at y = -0.0),
 # and where the sum is NaN (y = +-inf: inf - inf inside) the product is
 # the answer (-inf).
 
 cdef inline sf_vf sigmoid_grad_from_output_f32(sf_vf y) noexcept nogil:
     cdef sf_vf w, wl, p, corr, r
-    w = fast_two_sum_f32(sf_vf_set(1.0), sf_vf_sub(sf_vf_set(0.0), y), &wl)
+    w = two_sum_f32(sf_vf_set(1.0), sf_vf_sub(sf_vf_set(0.0), y), &wl)
     p = sf_vf_mul(y, w)
     corr = sf_vf_mad(y, wl, sf_vf_fms(y, w, p))
     r = sf_vf_add(p, corr)
@@ -77,7 +78,7 @@ cdef inline sf_vf sigmoid_grad_from_output_f32(sf_vf y) noexcept nogil:
 
 cdef inline sf_vd sigmoid_grad_from_output_f64(sf_vd y) noexcept nogil:
     cdef sf_vd w, wl, p, corr, r
-    w = fast_two_sum_f64(sf_vd_set(1.0), sf_vd_sub(sf_vd_set(0.0), y), &wl)
+    w = two_sum_f64(sf_vd_set(1.0), sf_vd_sub(sf_vd_set(0.0), y), &wl)
     p = sf_vd_mul(y, w)
     corr = sf_vd_mad(y, wl, sf_vd_fms(y, w, p))
     r = sf_vd_add(p, corr)
