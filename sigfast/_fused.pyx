@@ -72,7 +72,8 @@ cdef double lanes_sum(sf_vd acc) noexcept nogil:
 
 
 cdef double loss_block_f32(const float* z, const float* y, const float* w, const float* pw,
-                           double ls, Py_ssize_t m, bint plain, float* lout) noexcept nogil:
+                           double ls, Py_ssize_t m, bint plain, float* lout,
+                           bint want_sum) noexcept nogil:
     # The loss terms of one block in float32 arithmetic (plain: w = pw = 1 and
     # no smoothing, i.e. the bce_with_logits ufunc itself), written to lout
     # when given, and their sum: each vector of terms widened into float64
@@ -110,26 +111,30 @@ cdef double loss_block_f32(const float* z, const float* y, const float* w, const
             v = bce_with_logits_f32(vz, vy)
         else:
             v = sf_vf_mul(bce_term_f32(vz, sf_vf_mad(vy, keep, half), vp), vw)
-        sf_vf_store(tr, v)
-        if k < SF_VF_LANES:
+        if k == SF_VF_LANES:
+            if lout != NULL:
+                sf_vf_store(lout + i, v)
+            if want_sum:
+                sf_vf_store(tr, v)
+        else:
+            sf_vf_store(tr, v)
             for j in range(k, SF_VF_LANES):
                 tr[j] = 0
-        if lout != NULL:
-            if k == SF_VF_LANES:
-                sf_vf_store(lout + i, v)
-            else:
+            if lout != NULL:
                 for j in range(k):
                     lout[i + j] = tr[j]
-        j = 0
-        while j < SF_VF_LANES:
-            acc = sf_vd_add(acc, sf_vd_load_f32(tr + j))
-            j += SF_VD_LANES
+        if want_sum:
+            j = 0
+            while j < SF_VF_LANES:
+                acc = sf_vd_add(acc, sf_vd_load_f32(tr + j))
+                j += SF_VD_LANES
         i += k
     return lanes_sum(acc)
 
 
 cdef double loss_block_f64(const double* z, const double* y, const double* w, const double* pw,
-                           double ls, Py_ssize_t m, bint plain, double* lout) noexcept nogil:
+                           double ls, Py_ssize_t m, bint plain, double* lout,
+                           bint want_sum) noexcept nogil:
     # loss_block_f32 in float64
     cdef double tz[SF_VD_LANES]
     cdef double ty[SF_VD_LANES]
@@ -165,6 +170,9 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
         if k == SF_VD_LANES:
             if lout != NULL:
                 sf_vd_store(lout + i, v)
+            if not want_sum:
+                i += k
+                continue
         else:
             sf_vd_store(tz, v)
             for j in range(SF_VD_LANES):
@@ -229,7 +237,8 @@ cdef void grad_block(const real* z, const real* y, const real* w, const real* pw
 cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
                         const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                         real* loss_out, real* grad_out, double grad_scale,
-                        double* block_sums, Py_ssize_t b, double* ws) noexcept nogil:
+                        double* block_sums, bint want_sum, Py_ssize_t b,
+                        double* ws) noexcept nogil:
     # One block; ws is the calling thread's own slab of WS_DOUBLES (never
     # shared between threads), so no buffer sits on the stack.
     cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
@@ -244,10 +253,10 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
     if plain and not want_grad:
         if real is float:
             block_sums[b] = loss_block_f32(z + s, y + s, NULL, NULL, 0.0, m, True,
-                                           NULL if loss_out == NULL else loss_out + s)
+                                           NULL if loss_out == NULL else loss_out + s, want_sum)
         else:
             block_sums[b] = loss_block_f64(z + s, y + s, NULL, NULL, 0.0, m, True,
-                                           NULL if loss_out == NULL else loss_out + s)
+                                           NULL if loss_out == NULL else loss_out + s, want_sum)
         return
     # A scalar weight is spread over the block; an array is used in place.
     if wstep == 0:
@@ -271,12 +280,14 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
                 pwb[i + k] = pw[j + k]
             i += c
             j = 0
-    if real is float:
+    if not want_sum and loss_out == NULL:
+        block_sums[b] = 0.0                 # the gradient alone
+    elif real is float:
         block_sums[b] = loss_block_f32(z + s, y + s, wp, pwb, ls, m, False,
-                                       NULL if loss_out == NULL else loss_out + s)
+                                       NULL if loss_out == NULL else loss_out + s, want_sum)
     else:
         block_sums[b] = loss_block_f64(z + s, y + s, wp, pwb, ls, m, False,
-                                       NULL if loss_out == NULL else loss_out + s)
+                                       NULL if loss_out == NULL else loss_out + s, want_sum)
     if want_grad:
         grad_block(z + s, y + s, wp, pwb, ls, grad_scale, m, grad_out + s)
 
@@ -284,7 +295,7 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
 cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
                     const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                     real* loss_out, real* grad_out, double grad_scale,
-                    double* block_sums, int nt, double* ws) noexcept nogil:
+                    double* block_sums, bint want_sum, int nt, double* ws) noexcept nogil:
     # ws: nt slabs of WS_DOUBLES.  A team never has more threads than asked
     # for, so threadid() < nt indexes a slab of its own.
     cdef Py_ssize_t nblocks = (n + LBLOCK - 1) // LBLOCK, b
@@ -295,7 +306,7 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     if nt <= 1:
         for b in range(nblocks):
             bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
-                          block_sums, b, ws)
+                          block_sums, want_sum, b, ws)
         return
     # Blocks are handed out dynamically, 8 at a time, so a thread the OS does
     # not schedule leaves its blocks to the others (see "Load awareness" in
@@ -305,7 +316,7 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     sf_parallel_started()
     for b in prange(nblocks, nogil=True, num_threads=nt, schedule='dynamic', chunksize=8):
         bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
-                      block_sums, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)
+                      block_sums, want_sum, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)
         if threadid() == 0:
             pdone[0] = sf_wtime()
             pnm[0] += 1
@@ -328,14 +339,15 @@ cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
 
 def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                    double label_smoothing, cnp.ndarray loss_out, cnp.ndarray grad_out,
-                   double grad_scale):
+                   double grad_scale, bint want_total=True):
     """Internal: one fused pass (see sigfast.losses).
 
     z, y, w, pw: C-contiguous and aligned, all of one dtype (float32 or
     float64); z and y of one size n; w of size 1 (a scalar) or n; pw of size
     C, repeating with period C along the flattened array.
     loss_out / grad_out: None or contiguous arrays like z.
-    Returns the float64 sum of the loss terms.  MemoryError (before
+    Returns the float64 sum of the loss terms (0.0 when want_total is
+    False: reduction="none" skips the summation).  MemoryError (before
     anything is written) if the workspace cannot be allocated; the calling
     thread's floating-point flags are left as they were.
     """
@@ -370,7 +382,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                                  <const float*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                  NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
                                  NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
-                                 grad_scale, sums, nt, ws)
+                                 grad_scale, sums, want_total, nt, ws)
         else:
             with nogil:
                 bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
@@ -378,8 +390,8 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                                   <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                   NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
                                   NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
-                                  grad_scale, sums, nt, ws)
-        total = neumaier(sums, nblocks)
+                                  grad_scale, sums, want_total, nt, ws)
+        total = neumaier(sums, nblocks) if want_total else 0.0
     finally:
         free(sums)
         free(raw)

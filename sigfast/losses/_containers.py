@@ -46,8 +46,13 @@ def _origin(a):
     return type(a).__module__.partition(".")[0]
 
 
+_PLAIN = (np.ndarray, float, int, bool, type(None))
+
+
 def route(operands):
     """Which adapter a call with these operands goes to (None: plain NumPy)."""
+    if all(type(a) in _PLAIN for a in operands):
+        return None             # the common case, decided without the checks below
     origins = {_origin(a) for a in operands if a is not None}
     if "xarray" in origins:
         if "pandas" in origins:

@@ -122,7 +122,7 @@ def _call_block(*blocks, block_func, dask_pos, rest, ls, **kw):
 # inside it.
 
 def _terms_block(z, y, w, pw, *, ls):
-    _, loss, _ = V.Prepared(z, y, w, pw, ls).run(True, False, 1.0)
+    _, loss, _ = V.Prepared(z, y, w, pw, ls).run(True, False, 1.0, want_total=False)
     return loss
 
 
@@ -133,7 +133,7 @@ def _sum_block(z, y, w, pw, *, ls):
 
 
 def _grad_block(z, y, w, pw, *, ls, scale):
-    _, _, grad = V.Prepared(z, y, w, pw, ls).run(False, True, scale)
+    _, _, grad = V.Prepared(z, y, w, pw, ls).run(False, True, scale, want_total=False)
     return grad
 
 

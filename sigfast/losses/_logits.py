@@ -30,11 +30,21 @@ def _dask_switch(func):
     return wrapper
 
 
-def _reduce(p, reduction, axis, want_grad):
-    """Common driver: returns (loss, grad or None)."""
+def _reduce(p, reduction, axis, want_grad, want_loss=True):
+    """Common driver: returns (loss or None, grad or None)."""
     ax = norm_axis(axis, len(p.shape))
+    if not want_loss:
+        # the gradient alone: no loss terms, no sums; scaled as below
+        if ax is None:
+            scale = 1.0 / p.n if (reduction == "mean" and p.n) else 1.0
+            return None, p.run(False, True, scale, want_total=False)[2]
+        grad = p.run(False, True, 1.0, want_total=False)[2]
+        cnt = math.prod(p.shape[a] for a in ax) if ax else 1
+        if reduction == "mean" and cnt:
+            grad = grad / np.asarray(cnt, p.dtype)
+        return None, grad
     if reduction == "none" or ax is not None:
-        total, loss, grad = p.run(True, want_grad, 1.0)
+        total, loss, grad = p.run(True, want_grad, 1.0, want_total=reduction != "none")
         if reduction == "none":
             return loss, grad
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
@@ -125,7 +135,7 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    _, grad = _reduce(p, reduction, axis, want_grad=True)
+    _, grad = _reduce(p, reduction, axis, want_grad=True, want_loss=False)
     return finish(grad, out)
 
 

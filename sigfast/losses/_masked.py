@@ -86,7 +86,7 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     mean = reduction == "mean"
 
     if reduction == "none" or ax is not None:
-        _, loss, grad = p.run(True, want_grad, 1.0)
+        _, loss, grad = p.run(True, want_grad, 1.0, want_total=False)
         if reduction == "none":
             value = np.ma.MaskedArray(loss, mask)
         else:

@@ -87,6 +87,12 @@ def loss_dtype(named):
     ufuncs' long double loops), and any other float (a quad float16-like
     user type) is a TypeError.  Works on dask arrays (``.dtype``).
     """
+    (_, o1, a1), (_, o2, a2) = named
+    if (type(o1) is np.ndarray and type(o2) is np.ndarray and a1.dtype == a2.dtype
+            and a1.dtype.char in "fd"):
+        # the common case: two float32 or float64 arrays (in native byte
+        # order whatever theirs: the kernel reads native values)
+        return np.dtype(a1.dtype.char)
     parts = [orig if _weak(orig) else
              (np.dtype(np.float32) if is_bfloat16(np.dtype(arr.dtype)) else np.dtype(arr.dtype))
              for _, orig, arr in named]
@@ -199,6 +205,14 @@ def norm_axis(axis, ndim):
     return tuple(sorted(out))
 
 
+@functools.lru_cache(maxsize=None)
+def _one(dt):
+    """A read-only array [1] of dtype ``dt``: the weight of an unweighted call."""
+    a = np.ones(1, dt)
+    a.flags.writeable = False
+    return a
+
+
 class Prepared:
     """Inputs of one BCE-with-logits call made ready for the fused kernel:
     z, y (the logits' shape, C-contiguous, aligned), w (one value or the
@@ -220,6 +234,9 @@ class Prepared:
         self.n = math.prod(self.shape)
 
         def full(a):
+            if (type(a) is np.ndarray and a.dtype == dt and a.shape == self.shape
+                    and a.flags.c_contiguous and a.flags.aligned):
+                return a        # already what the kernel reads
             a = np.asarray(a, dtype=dt)
             if a.shape != self.shape:
                 a = np.broadcast_to(a, self.shape)
@@ -229,7 +246,7 @@ class Prepared:
         self.z = full(z)
         self.y = full(y)
         if w is None:
-            self.w = np.ones(1, dt)
+            self.w = _one(dt)
         elif w.size == 1:
             self.w = np.array(w, dtype=dt).reshape(1)
         else:
@@ -237,7 +254,7 @@ class Prepared:
         # pos_weight: a scalar, a vector along the last (class) axis, or any
         # other broadcastable shape (expanded to full size).
         if pw is None:
-            self.pw = np.ones(1, dt)
+            self.pw = _one(dt)
         elif pw.size == 1:
             self.pw = np.array(pw, dt).reshape(1)
         elif self.shape and pw.size == self.shape[-1] and pw.shape[-1:] == self.shape[-1:]:
@@ -247,15 +264,19 @@ class Prepared:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
                                                            self.shape)).reshape(-1)
 
-    def run(self, want_loss, want_grad, grad_scale):
+    def run(self, want_loss, want_grad, grad_scale, want_total=True):
         """One fused pass: (float64 total, loss array or None, grad array or None).
-        Long double goes through :meth:`run_longdouble` (long double total)."""
+        ``want_total=False`` skips the sum (the total is then 0.0; with
+        neither the loss nor the total wanted, the loss terms are not
+        computed at all).  Long double goes through :meth:`run_longdouble`
+        (long double total)."""
         if self.dtype == np.longdouble:
             return self.run_longdouble(want_loss, want_grad, grad_scale)
         loss = np.empty(self.shape, self.dtype) if want_loss else None
         grad = np.empty(self.shape, self.dtype) if want_grad else None
         total = _dispatch.active().fused.bce_fused_pass(
-            self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale))
+            self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale),
+            want_total)
         return total, loss, grad
 
     def run_longdouble(self, want_loss, want_grad, grad_scale):
