@@ -35,6 +35,12 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
 # them NumPy's float64 expressions at n >= 1e5 flip between two speeds (fresh
 # mmap'd temporaries or reused heap) from process to process.
 from sigfast import _bench  # noqa: E402
+from sigfast._bench.peers import pin_one_cpu  # noqa: E402
+
+# 1 thread everywhere: one CPU for the whole process, before JAX is imported
+# (JAX 0.10 runs jitted code on a pool of one thread per CPU whatever the
+# flags above say).
+pin_one_cpu()
 
 
 def _malloc_mode(argv):

@@ -14,9 +14,14 @@ interleaved in one process (sigfast._bench.timer), 1 thread unless said:
   per-class `pos_weight` (100 classes) over the plain call (< 1.3 wanted);
 * separate / loss_and_grad: loss then gradient as two calls over
   `binary_cross_entropy_with_logits_loss_and_grad` (one pass; > 1.5 wanted);
-* none / ufunc: `reduction="none"` over the `bce_with_logits` ufunc writing
-  into a preallocated array (< 1.1 wanted);
+* none / ufunc: `reduction="none"` over the `bce_with_logits` ufunc, which
+  like it returns a new array (< 1.1 wanted); and over the ufunc writing into
+  a preallocated array (out=), which at 1e7 saves the page faults of a fresh
+  40-80 MB result that any call returning a new array pays;
 * 1 thread / 2 threads: the mean loss (n >= 1e6 only; needs an idle machine).
+
+The process runs pinned to one CPU (sigfast._bench.peers.pin_one_cpu), so
+that JAX and PyTorch are single-threaded too; the thread row unpins it.
 
 Peers that are not installed are left out.  Never part of the unit tests.
 """
@@ -90,11 +95,17 @@ def rows_for(dtype, n, rounds):
     }, z.size, rounds=rounds)
     add("separate / loss_and_grad", "fused", "separate", t, ">= 1.5")
     t = time_interleaved({
-        "ufunc": lambda: sigfast.bce_with_logits(z, y, out=out),
+        "ufunc": lambda: sigfast.bce_with_logits(z, y),
+        "ufunc_out": lambda: sigfast.bce_with_logits(z, y, out=out),
         "none": lambda: BCE(z, y, reduction="none"),
     }, z.size, rounds=rounds)
     add("none / ufunc", "ufunc", "none", t, "<= 1.1")
-    if z.size >= 1_000_000:
+    add("none / ufunc(out=)", "ufunc_out", "none", t, "")
+    if z.size >= 1_000_000 and ALL_CPUS is not None and len(ALL_CPUS) >= 2:
+        # sigfast alone: the process may use every CPU again for this row
+        # (OpenMP's threads are created after this and inherit the mask)
+        os.sched_setaffinity(0, ALL_CPUS)
+
         def threads(k):
             def run():
                 with sigfast.num_threads(k):
@@ -102,7 +113,12 @@ def rows_for(dtype, n, rounds):
             return run
         t = time_interleaved({"1": threads(1), "2": threads(2)}, z.size, rounds=rounds)
         add("1 thread / 2 threads (mean)", "2", "1", t, ">= 1.8")
+        P.pin_one_cpu()
     return rows
+
+
+#: The CPUs this process may use, before it is pinned to one of them.
+ALL_CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
 
 
 def main():
@@ -111,6 +127,9 @@ def main():
     ap.add_argument("--dtypes", default="float32,float64")
     ap.add_argument("--rounds", type=int, default=7)
     a = ap.parse_args()
+    # 1 thread: one CPU for the process before JAX is loaded (JAX 0.10 runs
+    # jitted code on one thread per CPU whatever XLA_FLAGS say)
+    P.pin_one_cpu()
     for peer in ("jax", "torch"):
         P.load_peer(peer)          # before set_threads, which sets torch's too
     set_threads(1)

@@ -60,6 +60,12 @@ cdef enum:
     WS_DOUBLES = 4 * LBLOCK
 
 
+# Vectors per chunk of the loss loops' term buffer, which sits on the stack:
+# 32 vectors are at most 2 KiB (float64 at AVX-512), far inside the 16 KiB
+# a thread may spend there.
+cdef enum:
+    CHUNK = 32
+
 cdef double lanes_sum(sf_vd acc) noexcept nogil:
     # The lanes of a float64 accumulator, added in lane order.
     cdef double t[SF_VD_LANES]
@@ -79,6 +85,8 @@ cdef double loss_block_f32(const float* z, const float* y, const float* w, const
     # when given, and their sum: each vector of terms widened into float64
     # lane accumulators, the lanes added in order.  A fixed computation of
     # the block alone, so the total does not depend on the thread count.
+    # Full vectors first, then one zero-padded tail: the per-vector loop
+    # carries no length test (it is the whole cost at the baseline level).
     cdef float tz[SF_VF_LANES]
     cdef float ty[SF_VF_LANES]
     cdef float tw[SF_VF_LANES]
@@ -87,48 +95,61 @@ cdef double loss_block_f32(const float* z, const float* y, const float* w, const
     cdef sf_vf keep = sf_vf_set(<float>(1.0 - ls)), half = sf_vf_set(<float>(0.5 * ls)), v
     cdef sf_vf vz, vy, vw, vp
     cdef sf_vd acc = sf_vd_set(0.0)
-    cdef Py_ssize_t i = 0, j, k
-    while i < m:
-        k = SF_VF_LANES if m - i >= SF_VF_LANES else m - i
-        if k == SF_VF_LANES:
-            vz = sf_vf_load(z + i)
-            vy = sf_vf_load(y + i)
-            if not plain:
-                vw = sf_vf_load(w + i)
-                vp = sf_vf_load(pw + i)
-        else:
-            for j in range(SF_VF_LANES):
-                tz[j] = z[i + j] if j < k else 0
-                ty[j] = y[i + j] if j < k else 0
-                if not plain:
-                    tw[j] = w[i + j] if j < k else 0
-                    tp[j] = pw[i + j] if j < k else 1
-            vz = sf_vf_load(tz)
-            vy = sf_vf_load(ty)
-            vw = sf_vf_load(tw)
-            vp = sf_vf_load(tp)
+    cdef float tb[CHUNK * SF_VF_LANES]
+    cdef float* dst
+    cdef Py_ssize_t i = 0, j, k, c, q, mfull = m - m % SF_VF_LANES
+    while i < mfull:
+        # A chunk of terms stored (to lout, or a small buffer), then summed:
+        # the compute loop is the ufunc's loop (load, evaluate, store), so
+        # the compiler keeps the same registers for it, and the sum is a
+        # second short loop over L1-resident terms, in the same order.
+        c = mfull - i if mfull - i < CHUNK * SF_VF_LANES else CHUNK * SF_VF_LANES
+        dst = lout + i if lout != NULL else tb
+        q = 0
+        while q < c:
+            if plain:
+                v = bce_with_logits_f32(sf_vf_load(z + i + q), sf_vf_load(y + i + q))
+            else:
+                v = sf_vf_mul(bce_term_f32(sf_vf_load(z + i + q),
+                                           sf_vf_mad(sf_vf_load(y + i + q), keep, half),
+                                           sf_vf_load(pw + i + q)), sf_vf_load(w + i + q))
+            sf_vf_store(dst + q, v)
+            q += SF_VF_LANES
+        if want_sum:
+            q = 0
+            while q < c:
+                acc = sf_vd_add(acc, sf_vd_load_f32(dst + q))
+                q += SF_VD_LANES
+        i += c
+    k = m - mfull
+    if k > 0:
+        for j in range(SF_VF_LANES):
+            tz[j] = z[i + j] if j < k else 0
+            ty[j] = y[i + j] if j < k else 0
+            tw[j] = 0
+            tp[j] = 1
+            if not plain and j < k:
+                tw[j] = w[i + j]
+                tp[j] = pw[i + j]
+        vz = sf_vf_load(tz)
+        vy = sf_vf_load(ty)
+        vw = sf_vf_load(tw)
+        vp = sf_vf_load(tp)
         if plain:
             v = bce_with_logits_f32(vz, vy)
         else:
             v = sf_vf_mul(bce_term_f32(vz, sf_vf_mad(vy, keep, half), vp), vw)
-        if k == SF_VF_LANES:
-            if lout != NULL:
-                sf_vf_store(lout + i, v)
-            if want_sum:
-                sf_vf_store(tr, v)
-        else:
-            sf_vf_store(tr, v)
-            for j in range(k, SF_VF_LANES):
-                tr[j] = 0
-            if lout != NULL:
-                for j in range(k):
-                    lout[i + j] = tr[j]
+        sf_vf_store(tr, v)
+        for j in range(k, SF_VF_LANES):
+            tr[j] = 0
+        if lout != NULL:
+            for j in range(k):
+                lout[i + j] = tr[j]
         if want_sum:
             j = 0
             while j < SF_VF_LANES:
                 acc = sf_vd_add(acc, sf_vd_load_f32(tr + j))
                 j += SF_VD_LANES
-        i += k
     return lanes_sum(acc)
 
 
@@ -143,46 +164,54 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
     cdef sf_vd keep = sf_vd_set(1.0 - ls), half = sf_vd_set(0.5 * ls), v
     cdef sf_vd vz, vy, vw, vp
     cdef sf_vd acc = sf_vd_set(0.0)
-    cdef Py_ssize_t i = 0, j, k
-    while i < m:
-        k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
-        if k == SF_VD_LANES:
-            vz = sf_vd_load(z + i)
-            vy = sf_vd_load(y + i)
-            if not plain:
-                vw = sf_vd_load(w + i)
-                vp = sf_vd_load(pw + i)
-        else:
-            for j in range(SF_VD_LANES):
-                tz[j] = z[i + j] if j < k else 0
-                ty[j] = y[i + j] if j < k else 0
-                if not plain:
-                    tw[j] = w[i + j] if j < k else 0
-                    tp[j] = pw[i + j] if j < k else 1
-            vz = sf_vd_load(tz)
-            vy = sf_vd_load(ty)
-            vw = sf_vd_load(tw)
-            vp = sf_vd_load(tp)
+    cdef double tb[CHUNK * SF_VD_LANES]
+    cdef double* dst
+    cdef Py_ssize_t i = 0, j, k, c, q, mfull = m - m % SF_VD_LANES
+    while i < mfull:
+        c = mfull - i if mfull - i < CHUNK * SF_VD_LANES else CHUNK * SF_VD_LANES
+        dst = lout + i if lout != NULL else tb
+        q = 0
+        while q < c:
+            if plain:
+                v = bce_with_logits_f64(sf_vd_load(z + i + q), sf_vd_load(y + i + q))
+            else:
+                v = sf_vd_mul(bce_term_f64(sf_vd_load(z + i + q),
+                                           sf_vd_mad(sf_vd_load(y + i + q), keep, half),
+                                           sf_vd_load(pw + i + q)), sf_vd_load(w + i + q))
+            sf_vd_store(dst + q, v)
+            q += SF_VD_LANES
+        if want_sum:
+            q = 0
+            while q < c:
+                acc = sf_vd_add(acc, sf_vd_load(dst + q))
+                q += SF_VD_LANES
+        i += c
+    k = m - mfull
+    if k > 0:
+        for j in range(SF_VD_LANES):
+            tz[j] = z[i + j] if j < k else 0
+            ty[j] = y[i + j] if j < k else 0
+            tw[j] = 0
+            tp[j] = 1
+            if not plain and j < k:
+                tw[j] = w[i + j]
+                tp[j] = pw[i + j]
+        vz = sf_vd_load(tz)
+        vy = sf_vd_load(ty)
+        vw = sf_vd_load(tw)
+        vp = sf_vd_load(tp)
         if plain:
             v = bce_with_logits_f64(vz, vy)
         else:
             v = sf_vd_mul(bce_term_f64(vz, sf_vd_mad(vy, keep, half), vp), vw)
-        if k == SF_VD_LANES:
-            if lout != NULL:
-                sf_vd_store(lout + i, v)
-            if not want_sum:
-                i += k
-                continue
-        else:
-            sf_vd_store(tz, v)
-            for j in range(SF_VD_LANES):
-                if j < k and lout != NULL:
-                    lout[i + j] = tz[j]
-                if j >= k:
-                    tz[j] = 0
-            v = sf_vd_load(tz)
-        acc = sf_vd_add(acc, v)
-        i += k
+        sf_vd_store(tz, v)
+        for j in range(SF_VD_LANES):
+            if j < k and lout != NULL:
+                lout[i + j] = tz[j]
+            if j >= k:
+                tz[j] = 0
+        if want_sum:
+            acc = sf_vd_add(acc, sf_vd_load(tz))
     return lanes_sum(acc)
 
 

@@ -195,8 +195,9 @@ def measure_isolated(funcs, dtypes, sizes, threads, *, peers=P.PEERS, levels=(),
                      rounds=7, min_time=2e-3, progress=False, malloc="tuned"):
     """Like :func:`measure`, but each thread count runs in a fresh worker
     process (``python -m sigfast._bench``), so JAX gets a matching CPU
-    configuration: single-threaded XLA flags for 1 thread (unless XLA_FLAGS
-    is already set), JAX's default otherwise.  ``malloc``: 'tuned' runs the
+    configuration: for 1 thread, single-threaded XLA flags (unless XLA_FLAGS
+    is already set) and the worker pinned to one CPU (peers.pin_one_cpu: JAX
+    0.10 ignores the flags), JAX's default otherwise.  ``malloc``: 'tuned' runs the
     workers with :data:`TUNED_MALLOC_ENV`, 'default' with glibc's defaults
     (as inherited).  ``progress``: draw a progress line on stderr."""
     per = len(funcs) * len(dtypes) * len(sizes)
@@ -209,7 +210,7 @@ def measure_isolated(funcs, dtypes, sizes, threads, *, peers=P.PEERS, levels=(),
         spec = {"funcs": list(funcs), "dtypes": list(dtypes),
                 "sizes": [int(n) for n in sizes], "threads": [th],
                 "peers": list(peers), "levels": list(levels),
-                "rounds": rounds, "min_time": min_time,
+                "rounds": rounds, "min_time": min_time, "pin_one_cpu": th == 1,
                 "progress": bool(progress), "progress_offset": i * per,
                 "progress_total": total}
         proc = subprocess.run(
@@ -228,6 +229,8 @@ def worker():
     """``python -m sigfast._bench``: read a JSON spec on stdin, write JSON
     records on stdout (see :func:`measure_isolated`)."""
     spec = json.loads(sys.stdin.read())
+    if spec.pop("pin_one_cpu", False):
+        P.pin_one_cpu()     # before any peer is imported (see its docstring)
     prog = Progress() if spec.pop("progress", False) else None
     records = measure(spec.pop("funcs"), spec.pop("dtypes"), spec.pop("sizes"),
                       spec.pop("threads"), peers=spec.pop("peers"),
