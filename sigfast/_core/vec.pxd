@@ -47,9 +47,11 @@ cdef extern from "sf_vec.h" nogil:
     sf_vfm sf_vf_ne(sf_vf a, sf_vf b)
     sf_vfm sf_vfm_or(sf_vfm a, sf_vfm b)
     sf_vfm sf_vfm_and(sf_vfm a, sf_vfm b)
+    int sf_vfm_any(sf_vfm m)  # nonzero when any lane is set
     sf_vf sf_vf_sel(sf_vfm m, sf_vf a, sf_vf b)  # m ? a : b
     sf_vfi sf_vf_bits(sf_vf a)
     sf_vf sf_vfi_asf(sf_vfi a)
+    sf_vf sf_vfi_cvtf(sf_vfi a)  # int32 lanes to float
     sf_vfi sf_vfi_set(int a)
     sf_vfi sf_vfi_add(sf_vfi a, sf_vfi b)
     sf_vfi sf_vfi_sub(sf_vfi a, sf_vfi b)

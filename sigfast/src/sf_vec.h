@@ -29,7 +29,12 @@
  *   max(c, x), min(c, x)  return x when x is NaN (x86 MAXPS order), so a
  *                      clamp written with x second lets NaN through.
  *   sel(m, a, b)       m ? a : b per lane.
+ *   vfm_any(m)         nonzero when any lane of the mask is set: for a
+ *                      branch around a rare lane's fix-up, taken once per
+ *                      vector.
  *   integer lanes (sf_vfi 32-bit, sf_vdi 64-bit) as wide as the float lanes.
+ *   vfi_cvtf(i)        int32 lanes to float, rounded to nearest (exact when
+ *                      i has at most 24 significant bits).
  *   lookup16(t, i)     t[i & 15] from a 16-entry table, an in-register
  *                      permute where the ISA has one (a gather from memory
  *                      would be slow, and auto-vectorized C turns table
@@ -90,6 +95,7 @@ SF_INLINE nfm nf_eq(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 SF_INLINE nfm nf_ne(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_NEQ_UQ); }
 SF_INLINE nfm nfm_or(nfm a, nfm b) { return (nfm)(a | b); }
 SF_INLINE nfm nfm_and(nfm a, nfm b) { return (nfm)(a & b); }
+SF_INLINE int nfm_any(nfm a) { return a != 0; }
 SF_INLINE nf nf_sel(nfm m, nf a, nf b) { return _mm512_mask_blend_ps(m, b, a); }
 SF_INLINE nfi nf_bits(nf a) { return _mm512_castps_si512(a); }
 SF_INLINE nf nfi_asf(nfi a) { return _mm512_castsi512_ps(a); }
@@ -99,6 +105,7 @@ SF_INLINE nfi nfi_sub(nfi a, nfi b) { return _mm512_sub_epi32(a, b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return _mm512_and_si512(a, b); }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return _mm512_or_si512(a, b); }
 SF_INLINE nfi nfi_max(nfi a, nfi b) { return _mm512_max_epi32(a, b); }
+SF_INLINE nf nfi_cvtf(nfi a) { return _mm512_cvtepi32_ps(a); }
 #define nfi_sll(a, n) _mm512_slli_epi32((a), (n))
 #define nfi_srl(a, n) _mm512_srli_epi32((a), (n))
 #define nfi_sra(a, n) _mm512_srai_epi32((a), (n))
@@ -163,6 +170,7 @@ SF_INLINE nf nf_min(nf a, nf b) { return X_(min_ps)(a, b); }
 SF_INLINE nf nf_max(nf a, nf b) { return X_(max_ps)(a, b); }
 SF_INLINE nfm nfm_or(nfm a, nfm b) { return X_(or_ps)(a, b); }
 SF_INLINE nfm nfm_and(nfm a, nfm b) { return X_(and_ps)(a, b); }
+SF_INLINE int nfm_any(nfm a) { return X_(movemask_ps)(a) != 0; }
 SF_INLINE nf nf_sel(nfm m, nf a, nf b) { return X_(blendv_ps)(b, a, m); }
 SF_INLINE nd nd_set(double a) { return X_(set1_pd)(a); }
 SF_INLINE nd nd_load(const double* p) { return X_(loadu_pd)(p); }
@@ -240,6 +248,7 @@ SF_INLINE nfi nfi_sub(nfi a, nfi b) { return X_(sub_epi32)(a, b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return XI_(and)(a, b); }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return XI_(or)(a, b); }
 SF_INLINE nfi nfi_max(nfi a, nfi b) { return X_(max_epi32)(a, b); }
+SF_INLINE nf nfi_cvtf(nfi a) { return X_(cvtepi32_ps)(a); }
 #define nfi_sll(a, n) X_(slli_epi32)((a), (n))
 #define nfi_srl(a, n) X_(srli_epi32)((a), (n))
 #define nfi_sra(a, n) X_(srai_epi32)((a), (n))
@@ -300,6 +309,7 @@ SF_INLINE nfm nf_eq(nf a, nf b) { return a == b; }
 SF_INLINE nfm nf_ne(nf a, nf b) { return a != b; }
 SF_INLINE nfm nfm_or(nfm a, nfm b) { return a | b; }
 SF_INLINE nfm nfm_and(nfm a, nfm b) { return a & b; }
+SF_INLINE int nfm_any(nfm a) { return a != 0; }
 SF_INLINE nf nf_sel(nfm m, nf a, nf b) { return m ? a : b; }
 SF_INLINE nfi nf_bits(nf a) { nfi u; memcpy(&u, &a, 4); return u; }
 SF_INLINE nf nfi_asf(nfi a) { nf x; memcpy(&x, &a, 4); return x; }
@@ -309,6 +319,7 @@ SF_INLINE nfi nfi_sub(nfi a, nfi b) { return (nfi)((uint32_t)a - (uint32_t)b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return a & b; }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return a | b; }
 SF_INLINE nfi nfi_max(nfi a, nfi b) { return a > b ? a : b; }
+SF_INLINE nf nfi_cvtf(nfi a) { return (nf)a; }
 #define nfi_sll(a, n) ((nfi)((uint32_t)(a) << (n)))
 #define nfi_srl(a, n) ((nfi)((uint32_t)(a) >> (n)))
 #define nfi_sra(a, n) ((nfi)((a) >> (n)))
@@ -443,6 +454,7 @@ SF_INLINE sf_vdm sf_vd_eq(sf_vd a, sf_vd b) { return nd_eq(a, b); }
 SF_INLINE sf_vdm sf_vd_ne(sf_vd a, sf_vd b) { return nd_ne(a, b); }
 SF_INLINE sf_vfi sf_vf_bits(sf_vf a) { return nf_bits(a); }
 SF_INLINE sf_vf sf_vfi_asf(sf_vfi a) { return nfi_asf(a); }
+SF_INLINE sf_vf sf_vfi_cvtf(sf_vfi a) { return nfi_cvtf(a); }
 SF_INLINE sf_vdi sf_vd_bits(sf_vd a) { return nd_bits(a); }
 SF_INLINE sf_vd sf_vdi_asd(sf_vdi a) { return ndi_asd(a); }
 SF_INLINE sf_vd sf_vd_lookup16(sf_vd_tab16 t, sf_vdi i) { return nd_lookup16(t, i); }
@@ -485,6 +497,7 @@ SF_INLINE sf_vd sf_vd_lookup16(sf_vd_tab16 t, sf_vdi i) { sf_vd r; r.a = nd_look
 SF_PC(sf_vfm, sf_vf, sf_vf_lt, nf_lt) SF_PC(sf_vfm, sf_vf, sf_vf_eq, nf_eq) SF_PC(sf_vfm, sf_vf, sf_vf_ne, nf_ne)
 SF_PC(sf_vdm, sf_vd, sf_vd_lt, nd_lt) SF_PC(sf_vdm, sf_vd, sf_vd_eq, nd_eq) SF_PC(sf_vdm, sf_vd, sf_vd_ne, nd_ne)
 SF_PX(sf_vfi, sf_vf, sf_vf_bits, nf_bits) SF_PX(sf_vf, sf_vfi, sf_vfi_asf, nfi_asf)
+SF_PX(sf_vf, sf_vfi, sf_vfi_cvtf, nfi_cvtf)
 SF_PX(sf_vdi, sf_vd, sf_vd_bits, nd_bits) SF_PX(sf_vd, sf_vdi, sf_vdi_asd, ndi_asd)
 #define sf_vfi_sll(x, n) ({ sf_vfi r_; r_.a = nfi_sll((x).a, n); r_.b = nfi_sll((x).b, n); r_; })
 #define sf_vfi_srl(x, n) ({ sf_vfi r_; r_.a = nfi_srl((x).a, n); r_.b = nfi_srl((x).b, n); r_; })
@@ -503,6 +516,11 @@ SF_P3(sf_vf, sf_vf_mad, nf_mad) SF_P3(sf_vf, sf_vf_nmad, nf_nmad)
 SF_P2(sf_vfi, sf_vfi_add, nfi_add) SF_P2(sf_vfi, sf_vfi_sub, nfi_sub) SF_P2(sf_vfi, sf_vfi_and, nfi_and) SF_P2(sf_vfi, sf_vfi_or, nfi_or)
 SF_P2(sf_vfi, sf_vfi_max, nfi_max)
 SF_P2(sf_vfm, sf_vfm_or, nfm_or) SF_P2(sf_vfm, sf_vfm_and, nfm_and)
+#if SF_PAIRED
+SF_INLINE int sf_vfm_any(sf_vfm m) { return nfm_any(nfm_or(m.a, m.b)); }
+#else
+SF_INLINE int sf_vfm_any(sf_vfm m) { return nfm_any(m); }
+#endif
 SF_P2(sf_vd, sf_vd_add, nd_add) SF_P2(sf_vd, sf_vd_sub, nd_sub) SF_P2(sf_vd, sf_vd_mul, nd_mul)
 SF_P2(sf_vd, sf_vd_div, nd_div) SF_P2(sf_vd, sf_vd_min, nd_min) SF_P2(sf_vd, sf_vd_max, nd_max)
 SF_P3(sf_vd, sf_vd_fma, nd_fma) SF_P3(sf_vd, sf_vd_fms, nd_fms) SF_P3(sf_vd, sf_vd_fnma, nd_fnma)
