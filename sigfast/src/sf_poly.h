@@ -69,6 +69,12 @@ static const double SF_T16D_LO[16] = {
 #define SF_LOGD_C6 0x1.39a17c39d59bdp-3
 #define SF_LOGD_C7 0x1.2f07f8b15df52p-3
 
+/* SF_LOGITF: 2 atanh(s) = 2s (1 + R(s**2)): R(z) = C1 z + C2 z**2 + C3 z**3
+ * minimax on [0, 0.0401477], powers 1..3; max error of the rounded coefficients 2**-28.2 */
+#define SF_LOGITF_C1 0x1.5555b40000000p-2f
+#define SF_LOGITF_C2 0x1.992a320000000p-3f
+#define SF_LOGITF_C3 0x1.36f68a0000000p-3f
+
 
 /* ---- silu' near its zero x0: x0 = X0_HI + X0_LO and the Taylor
  * coefficients of silu' about x0 (mpmath.taylor, 400 bits), C1 as two
