@@ -149,7 +149,8 @@ UFUNCS = (
         "Logit, log(p / (1 - p)), the inverse of the sigmoid.\n\n"
         "logit(0) = -inf, logit(1) = inf, NaN outside [0, 1].\n",
         domain="unit",
-        wide32=True,
+        # float32 in float32 arithmetic: 0.62 ulp over all 2**32 inputs
+        max_ulp={"float32": 1.0, "float64": 1.5, "longdouble": 2.0, "bfloat16": 1.0},
         special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
                  ((1.5,), NAN), ((NAN,), NAN)),
         monotone=((0.0, 1.0, 1),),

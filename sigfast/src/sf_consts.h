@@ -42,6 +42,15 @@
 #define SF_F_SQRT2 0x1.6a09e6p+0f
 /* 2**-64: undoes the 2**64 bias of sf_pow2f_64. */
 #define SF_F_TWOM64 0x1p-64f
+/* logit_f32: 2**24 lifts a subnormal p to a normal float exactly (the
+ * smallest, 2**-149, to 2**-125); 2**-23 rescales J * 2**23 (J in the
+ * exponent-field position where the integer reduction leaves it), 2**-24
+ * the same at the half scale of the small terms; 2**-126 (FLT_MIN) bounds
+ * the lanes that take the fix-up (p subnormal, p <= 0 or 1 - p <= 0). */
+#define SF_F_TWO24 0x1p+24f
+#define SF_F_TWOM23 0x1p-23f
+#define SF_F_TWOM24 0x1p-24f
+#define SF_F_TWOM126 0x1p-126f
 
 /* ---- cut-offs (why each value: docs/design.md, "Cut-offs") ---- */
 
