@@ -16,6 +16,7 @@ from sigfast._openmp cimport (
     sf_num_threads, sf_parallel_started, sf_team_allowed, sf_team_report, sf_wtime)
 from sigfast._core.platform cimport (
     FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
+    sf_fpstate, sf_fpstate_save, sf_fpstate_restore,
     npy_half, npy_half_to_float, npy_float_to_half, sf_f2u, sf_u2f)
 
 ctypedef void (*ukern_t)(const char*, char*, Py_ssize_t) noexcept nogil
@@ -160,9 +161,23 @@ cdef inline void restore_fpflags(int flags) noexcept nogil:
     # overflow/invalid flags are normal and meaningless; NumPy would turn them
     # into RuntimeWarnings.  Put the calling thread's flags back as they were
     # (flags raised before this loop, e.g. by NumPy's casts, survive).
+    # <fenv.h> version, for code that may use x87 (long double) and for the
+    # loss layer; the float loops use the cheaper sf_fpstate guard
+    # (sf_platform.h), which does the same for the flags SSE/AVX code raises.
     feclearexcept(FE_ALL_EXCEPT)
     if flags:
         feraiseexcept(flags)
+
+
+cdef inline void restore_float_flags(sf_fpstate state, int flags, Py_ssize_t isz) noexcept nogil:
+    # The float loops' guard: MXCSR (sf_fpstate, ~10 ns) for float32/float64;
+    # float16 rounds through NumPy's npy_float_to_half, which raises its flags
+    # with feraiseexcept (on x86-64 possibly into the x87 status word), so the
+    # float16 loop keeps the <fenv.h> guard (flags saved by fetestexcept).
+    if isz == 2:
+        restore_fpflags(flags)
+    else:
+        sf_fpstate_restore(state)
 
 
 cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
@@ -171,7 +186,8 @@ cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* s
     cdef Py_ssize_t n = dims[0], off, m
     cdef double bx[BLOCK]
     cdef double by[BLOCK]
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    cdef sf_fpstate state = sf_fpstate_save()
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if isz == 2 else 0
     if isz != 2 and steps[0] == isz and steps[1] == isz:
         run_unary(kern, args[0], args[1], n, isz)
     else:
@@ -182,7 +198,7 @@ cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* s
             kern(<const char*>bx, <char*>by, m)
             scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
             off += m
-    restore_fpflags(flags)
+    restore_float_flags(state, flags, isz)
 
 
 cdef inline bint span_overlap(const char* p, npy_intp step, const char* y, npy_intp ystep,
@@ -224,7 +240,8 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
     cdef double ba[BLOCK]
     cdef double bb[BLOCK]
     cdef double by[BLOCK]
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    cdef sf_fpstate state = sf_fpstate_save()
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if isz == 2 else 0
     # An input overlapping the output other than exactly (reduce, accumulate,
     # reduceat; out= a shifted view NumPy did not copy): blocks and threads
     # would read values before the loop has written them.
@@ -242,7 +259,7 @@ cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* 
             kern(<const char*>ba, <const char*>bb, <char*>by, m)
             scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
             off += m
-    restore_fpflags(flags)
+    restore_float_flags(state, flags, isz)
 
 
 # ---------------------------------------------------------------------------
@@ -313,14 +330,14 @@ cdef inline void bf16_unary_loop(char** args, const npy_intp* dims, const npy_in
     cdef Py_ssize_t n = dims[0], off = 0, m
     cdef float bx[BLOCK]
     cdef float by[BLOCK]
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    cdef sf_fpstate flags = sf_fpstate_save()
     while off < n:
         m = BLOCK if n - off > BLOCK else n - off
         bf16_gather(bx, args[0] + off * steps[0], steps[0], m)
         kern(<const char*>bx, <char*>by, m)
         bf16_scatter(args[1] + off * steps[1], steps[1], by, m)
         off += m
-    restore_fpflags(flags)
+    sf_fpstate_restore(flags)
 
 
 cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
@@ -329,7 +346,7 @@ cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_i
     cdef float ba[BLOCK]
     cdef float bb[BLOCK]
     cdef float by[BLOCK]
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT)
+    cdef sf_fpstate flags = sf_fpstate_save()
     while off < n:
         m = BLOCK if n - off > BLOCK else n - off
         bf16_gather(ba, args[0] + off * steps[0], steps[0], m)
@@ -337,4 +354,4 @@ cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_i
         kern(<const char*>ba, <const char*>bb, <char*>by, m)
         bf16_scatter(args[2] + off * steps[2], steps[2], by, m)
         off += m
-    restore_fpflags(flags)
+    sf_fpstate_restore(flags)

@@ -25,6 +25,10 @@ cdef extern from "sf_platform.h" nogil:
     float sf_fmaf(float a, float b, float c)
     float sf_pow2f_64(float k)
     float sf_negabsf(float x)
+    # the SIMD loops' flag guard (MXCSR on x86-64, <fenv.h> elsewhere)
+    ctypedef unsigned int sf_fpstate
+    sf_fpstate sf_fpstate_save()
+    void sf_fpstate_restore(sf_fpstate saved)
     double fabs(double x)
     const double INFINITY
     const double NAN
