@@ -42,8 +42,6 @@ def check(mod, name, stride, chunk=1 << 24):
         if not fin.any():
             continue
         r = ref[fin]
-        if r.size == 0:         # a chunk outside a function's domain (logit: p > 1)
-            continue
         g = got[fin].astype(np.float64)
         e = np.floor(np.log2(np.maximum(np.abs(r), 1e-300)))
         err = np.abs(g - r) / np.exp2(np.maximum(e, -126.0) - 23.0)
