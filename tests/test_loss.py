@@ -349,3 +349,27 @@ def test_reduction_none_is_the_ufunc_bit_for_bit(dtype):
         got = sigfast.binary_cross_entropy_with_logits(z, y, reduction="none")
         assert got.dtype == want.dtype
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_none_is_the_ufunc_bit_for_bit(dtype):
+    # The gradient of the loss without pos_weight takes the ufunc's formula
+    # directly (grad_block's unit_pw path); a pos_weight of ones per class
+    # goes through the general per-lane form, which must select the same
+    # value for every lane.
+    rng = np.random.default_rng(6)
+    z = (rng.standard_normal((20_001, 3)) * 10).astype(dtype)
+    z.flat[:6] = [np.inf, -np.inf, 0.0, -0.0, 100, -800]
+    grad = sigfast.binary_cross_entropy_with_logits_grad
+    for y in ((rng.random(z.shape) < 0.5).astype(dtype), rng.random(z.shape).astype(dtype)):
+        want = sigfast.bce_with_logits_grad(z, y)
+        plain = grad(z, y, reduction="none")
+        general = grad(z, y, reduction="none", pos_weight=np.ones(3, dtype))
+        _, fused = sigfast.binary_cross_entropy_with_logits_loss_and_grad(z, y, reduction="none")
+        for got in (plain, general, fused):
+            assert got.dtype == want.dtype
+            assert got.tobytes() == want.tobytes()
+        w = rng.uniform(0.5, 2, z.shape).astype(dtype)
+        np.testing.assert_array_equal(grad(z, y, weight=w, reduction="none"),
+                                      grad(z, y, weight=w, pos_weight=np.ones(3, dtype),
+                                           reduction="none"))
