@@ -165,7 +165,6 @@ UFUNCS = (
     Ufunc(
         "silu_grad", 1, "silu",
         "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n",
-        wide32=True,
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), -0.0), ((NAN,), NAN)),
         monotone=((-INF, -SILU_GRAD_EXT, -1), (-SILU_GRAD_EXT, SILU_GRAD_EXT, 1),
                   (SILU_GRAD_EXT, INF, -1)),

@@ -45,6 +45,7 @@ cdef extern from "sf_vec.h" nogil:
     sf_vfm sf_vf_lt(sf_vf a, sf_vf b)
     sf_vfm sf_vf_eq(sf_vf a, sf_vf b)
     sf_vfm sf_vf_ne(sf_vf a, sf_vf b)
+    sf_vfm sf_vf_nge(sf_vf a, sf_vf b)  # not (a >= b): a < b or a NaN operand
     sf_vfm sf_vfm_or(sf_vfm a, sf_vfm b)
     sf_vfm sf_vfm_and(sf_vfm a, sf_vfm b)
     int sf_vfm_any(sf_vfm m)  # nonzero when any lane is set
@@ -82,9 +83,16 @@ cdef extern from "sf_vec.h" nogil:
     sf_vdm sf_vd_lt(sf_vd a, sf_vd b)
     sf_vdm sf_vd_eq(sf_vd a, sf_vd b)
     sf_vdm sf_vd_ne(sf_vd a, sf_vd b)
+    sf_vdm sf_vd_nge(sf_vd a, sf_vd b)  # not (a >= b): a < b or a NaN operand
     sf_vdm sf_vdm_or(sf_vdm a, sf_vdm b)
     sf_vdm sf_vdm_and(sf_vdm a, sf_vdm b)
     sf_vd sf_vd_sel(sf_vdm m, sf_vd a, sf_vd b)  # m ? a : b
+    # the first / last SF_VD_LANES lanes of a float vector, widened (exact;
+    # the portable level's float vector has one lane: _hi is 0.0), and two
+    # double vectors rounded once into one float vector (lo's lanes first)
+    sf_vd sf_vd_widen_lo(sf_vf a)
+    sf_vd sf_vd_widen_hi(sf_vf a)
+    sf_vf sf_vf_narrow(sf_vd lo, sf_vd hi)
     sf_vdi sf_vd_bits(sf_vd a)
     sf_vd sf_vdi_asd(sf_vdi a)
     sf_vdi sf_vdi_set(long long a)

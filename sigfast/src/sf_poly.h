@@ -92,5 +92,16 @@ static const double SF_T16D_LO[16] = {
 #define SF_SILU_T8 0x1.8574d136d4cb4p-13
 #define SF_SILU_T9 -0x1.57238dca12615p-15
 #define SF_SILU_T10 -0x1.f2d8976600f6fp-16
+/* float32: x0 = X0_HI + X0_LO + X0_LO2, C1 = T1_HI + T1_LO, C2..C6. */
+#define SF_SILU_F_X0_HI -0x1.4749740000000p+0f
+#define SF_SILU_F_X0_LO 0x1.bdf6fa0000000p-27f
+#define SF_SILU_F_X0_LO2 0x1.03945a0000000p-53f
+#define SF_SILU_F_T1_HI 0x1.be14100000000p-3f
+#define SF_SILU_F_T1_LO 0x1.1814a00000000p-29f
+#define SF_SILU_F_T2 0x1.2c56340000000p-3f
+#define SF_SILU_F_T3 0x1.353eb60000000p-6f
+#define SF_SILU_F_T4 -0x1.f2d0e40000000p-7f
+#define SF_SILU_F_T5 -0x1.b0f82c0000000p-8f
+#define SF_SILU_F_T6 0x1.098e920000000p-13f
 
 #endif /* SF_POLY_H */

@@ -29,6 +29,8 @@
  *   max(c, x), min(c, x)  return x when x is NaN (x86 MAXPS order), so a
  *                      clamp written with x second lets NaN through.
  *   sel(m, a, b)       m ? a : b per lane.
+ *   nge(a, b)          not (a >= b): a < b, or either is NaN (one compare
+ *                      that also catches NaN, for "take the slow path").
  *   vfm_any(m)         nonzero when any lane of the mask is set: for a
  *                      branch around a rare lane's fix-up, taken once per
  *                      vector.
@@ -93,6 +95,7 @@ SF_INLINE nf nf_max(nf a, nf b) { return _mm512_max_ps(a, b); }
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 SF_INLINE nfm nf_eq(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 SF_INLINE nfm nf_ne(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_NEQ_UQ); }
+SF_INLINE nfm nf_nge(nf a, nf b) { return _mm512_cmp_ps_mask(a, b, _CMP_NGE_UQ); }
 SF_INLINE nfm nfm_or(nfm a, nfm b) { return (nfm)(a | b); }
 SF_INLINE nfm nfm_and(nfm a, nfm b) { return (nfm)(a & b); }
 SF_INLINE int nfm_any(nfm a) { return a != 0; }
@@ -126,6 +129,7 @@ SF_INLINE nd nd_max(nd a, nd b) { return _mm512_max_pd(a, b); }
 SF_INLINE ndm nd_lt(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
 SF_INLINE ndm nd_eq(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
 SF_INLINE ndm nd_ne(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NEQ_UQ); }
+SF_INLINE ndm nd_nge(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGE_UQ); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return (ndm)(a | b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return (ndm)(a & b); }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return _mm512_mask_blend_pd(m, b, a); }
@@ -188,9 +192,11 @@ SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return X_(blendv_pd)(b, a, m); }
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 SF_INLINE nfm nf_eq(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 SF_INLINE nfm nf_ne(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_UQ); }
+SF_INLINE nfm nf_nge(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_NGE_UQ); }
 SF_INLINE ndm nd_lt(nd a, nd b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
 SF_INLINE ndm nd_eq(nd a, nd b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
 SF_INLINE ndm nd_ne(nd a, nd b) { return _mm256_cmp_pd(a, b, _CMP_NEQ_UQ); }
+SF_INLINE ndm nd_nge(nd a, nd b) { return _mm256_cmp_pd(a, b, _CMP_NGE_UQ); }
 SF_INLINE nfi nf_bits(nf a) { return _mm256_castps_si256(a); }
 SF_INLINE nf nfi_asf(nfi a) { return _mm256_castsi256_ps(a); }
 SF_INLINE ndi nd_bits(nd a) { return _mm256_castpd_si256(a); }
@@ -202,9 +208,11 @@ SF_INLINE ndi ndi_max(ndi a, ndi b) { return _mm256_blendv_epi8(a, b, _mm256_cmp
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm_cmplt_ps(a, b); }
 SF_INLINE nfm nf_eq(nf a, nf b) { return _mm_cmpeq_ps(a, b); }
 SF_INLINE nfm nf_ne(nf a, nf b) { return _mm_cmpneq_ps(a, b); }
+SF_INLINE nfm nf_nge(nf a, nf b) { return _mm_cmpnge_ps(a, b); }
 SF_INLINE ndm nd_lt(nd a, nd b) { return _mm_cmplt_pd(a, b); }
 SF_INLINE ndm nd_eq(nd a, nd b) { return _mm_cmpeq_pd(a, b); }
 SF_INLINE ndm nd_ne(nd a, nd b) { return _mm_cmpneq_pd(a, b); }
+SF_INLINE ndm nd_nge(nd a, nd b) { return _mm_cmpnge_pd(a, b); }
 SF_INLINE nfi nf_bits(nf a) { return _mm_castps_si128(a); }
 SF_INLINE nf nfi_asf(nfi a) { return _mm_castsi128_ps(a); }
 SF_INLINE ndi nd_bits(nd a) { return _mm_castpd_si128(a); }
@@ -307,6 +315,7 @@ SF_INLINE nf nf_max(nf a, nf b) { return a > b ? a : b; }
 SF_INLINE nfm nf_lt(nf a, nf b) { return a < b; }
 SF_INLINE nfm nf_eq(nf a, nf b) { return a == b; }
 SF_INLINE nfm nf_ne(nf a, nf b) { return a != b; }
+SF_INLINE nfm nf_nge(nf a, nf b) { return !(a >= b); }
 SF_INLINE nfm nfm_or(nfm a, nfm b) { return a | b; }
 SF_INLINE nfm nfm_and(nfm a, nfm b) { return a & b; }
 SF_INLINE int nfm_any(nfm a) { return a != 0; }
@@ -339,6 +348,7 @@ SF_INLINE nd nd_max(nd a, nd b) { return a > b ? a : b; }
 SF_INLINE ndm nd_lt(nd a, nd b) { return a < b; }
 SF_INLINE ndm nd_eq(nd a, nd b) { return a == b; }
 SF_INLINE ndm nd_ne(nd a, nd b) { return a != b; }
+SF_INLINE ndm nd_nge(nd a, nd b) { return !(a >= b); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return a | b; }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return a & b; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return m ? a : b; }
@@ -372,6 +382,36 @@ SF_INLINE void nd_store_f32(float* p, nd a) { _mm_store_sd((double*)p, _mm_castp
 #else
 SF_INLINE nd nd_load_f32(const float* p) { return (double)*p; }
 SF_INLINE void nd_store_f32(float* p, nd a) { *p = (float)a; }
+#endif
+
+/* Half a float vector and one double vector: nd_widen_lo/hi(a) are the
+ * low / high SF_ND_LANES floats of one float register widened (exact),
+ * nf_narrow2(lo, hi) rounds two double registers (once each, to nearest)
+ * into one float register, lo's lanes first.  For float32 formulas that
+ * evaluate part of a vector in float64.  The portable level has one float
+ * lane: the high half is empty (0.0) and nf_narrow2 ignores it. */
+#if defined(SF_VEC_AVX512)
+SF_INLINE nd nd_widen_lo(nf a) { return _mm512_cvtps_pd(_mm512_castps512_ps256(a)); }
+SF_INLINE nd nd_widen_hi(nf a) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)); }
+SF_INLINE nf nf_narrow2(nd lo, nd hi)
+{
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+#elif defined(SF_VEC_AVX2)
+SF_INLINE nd nd_widen_lo(nf a) { return _mm256_cvtps_pd(_mm256_castps256_ps128(a)); }
+SF_INLINE nd nd_widen_hi(nf a) { return _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)); }
+SF_INLINE nf nf_narrow2(nd lo, nd hi)
+{
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+}
+#elif defined(SF_VEC_SSE)
+SF_INLINE nd nd_widen_lo(nf a) { return _mm_cvtps_pd(a); }
+SF_INLINE nd nd_widen_hi(nf a) { return _mm_cvtps_pd(_mm_movehl_ps(a, a)); }
+SF_INLINE nf nf_narrow2(nd lo, nd hi) { return _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi)); }
+#else
+SF_INLINE nd nd_widen_lo(nf a) { return (double)a; }
+SF_INLINE nd nd_widen_hi(nf a) { (void)a; return 0.0; }
+SF_INLINE nf nf_narrow2(nd lo, nd hi) { (void)hi; return (float)lo; }
 #endif
 
 /* Software prefetch of a read a few KiB ahead (a hint: never faults). */
@@ -452,6 +492,8 @@ SF_INLINE sf_vfm sf_vf_ne(sf_vf a, sf_vf b) { return nf_ne(a, b); }
 SF_INLINE sf_vdm sf_vd_lt(sf_vd a, sf_vd b) { return nd_lt(a, b); }
 SF_INLINE sf_vdm sf_vd_eq(sf_vd a, sf_vd b) { return nd_eq(a, b); }
 SF_INLINE sf_vdm sf_vd_ne(sf_vd a, sf_vd b) { return nd_ne(a, b); }
+SF_INLINE sf_vfm sf_vf_nge(sf_vf a, sf_vf b) { return nf_nge(a, b); }
+SF_INLINE sf_vdm sf_vd_nge(sf_vd a, sf_vd b) { return nd_nge(a, b); }
 SF_INLINE sf_vfi sf_vf_bits(sf_vf a) { return nf_bits(a); }
 SF_INLINE sf_vf sf_vfi_asf(sf_vfi a) { return nfi_asf(a); }
 SF_INLINE sf_vf sf_vfi_cvtf(sf_vfi a) { return nfi_cvtf(a); }
@@ -463,6 +505,9 @@ SF_INLINE sf_vd sf_vd_lookup16(sf_vd_tab16 t, sf_vdi i) { return nd_lookup16(t, 
 #define sf_vfi_sra(a, n) nfi_sra(a, n)
 #define sf_vdi_sll(a, n) ndi_sll(a, n)
 #define sf_vdi_srl(a, n) ndi_srl(a, n)
+SF_INLINE sf_vd sf_vd_widen_lo(sf_vf a) { return nd_widen_lo(a); }
+SF_INLINE sf_vd sf_vd_widen_hi(sf_vf a) { return nd_widen_hi(a); }
+SF_INLINE sf_vf sf_vf_narrow(sf_vd lo, sf_vd hi) { return nf_narrow2(lo, hi); }
 #else
 #define SF_PAIRED 1
 typedef struct { nf a, b; } sf_vf;
@@ -495,7 +540,9 @@ SF_INLINE sf_vd sf_vd_lookup16(sf_vd_tab16 t, sf_vdi i) { sf_vd r; r.a = nd_look
 #define SF_PC(TR, T, name, nname) SF_INLINE TR name(T x, T y) { TR r; r.a = nname(x.a, y.a); r.b = nname(x.b, y.b); return r; }
 #define SF_PX(TR, T, name, nname) SF_INLINE TR name(T x) { TR r; r.a = nname(x.a); r.b = nname(x.b); return r; }
 SF_PC(sf_vfm, sf_vf, sf_vf_lt, nf_lt) SF_PC(sf_vfm, sf_vf, sf_vf_eq, nf_eq) SF_PC(sf_vfm, sf_vf, sf_vf_ne, nf_ne)
+SF_PC(sf_vfm, sf_vf, sf_vf_nge, nf_nge)
 SF_PC(sf_vdm, sf_vd, sf_vd_lt, nd_lt) SF_PC(sf_vdm, sf_vd, sf_vd_eq, nd_eq) SF_PC(sf_vdm, sf_vd, sf_vd_ne, nd_ne)
+SF_PC(sf_vdm, sf_vd, sf_vd_nge, nd_nge)
 SF_PX(sf_vfi, sf_vf, sf_vf_bits, nf_bits) SF_PX(sf_vf, sf_vfi, sf_vfi_asf, nfi_asf)
 SF_PX(sf_vf, sf_vfi, sf_vfi_cvtf, nfi_cvtf)
 SF_PX(sf_vdi, sf_vd, sf_vd_bits, nd_bits) SF_PX(sf_vd, sf_vdi, sf_vdi_asd, ndi_asd)
@@ -504,6 +551,12 @@ SF_PX(sf_vdi, sf_vd, sf_vd_bits, nd_bits) SF_PX(sf_vd, sf_vdi, sf_vdi_asd, ndi_a
 #define sf_vfi_sra(x, n) ({ sf_vfi r_; r_.a = nfi_sra((x).a, n); r_.b = nfi_sra((x).b, n); r_; })
 #define sf_vdi_sll(x, n) ({ sf_vdi r_; r_.a = ndi_sll((x).a, n); r_.b = ndi_sll((x).b, n); r_; })
 #define sf_vdi_srl(x, n) ({ sf_vdi r_; r_.a = ndi_srl((x).a, n); r_.b = ndi_srl((x).b, n); r_; })
+/* A float vector's lanes are its first register's, then its second's; a
+ * double vector holds half as many, so the low half of a float vector is
+ * its first register, widened into the two registers of a double vector. */
+SF_INLINE sf_vd sf_vd_widen_lo(sf_vf x) { sf_vd r; r.a = nd_widen_lo(x.a); r.b = nd_widen_hi(x.a); return r; }
+SF_INLINE sf_vd sf_vd_widen_hi(sf_vf x) { sf_vd r; r.a = nd_widen_lo(x.b); r.b = nd_widen_hi(x.b); return r; }
+SF_INLINE sf_vf sf_vf_narrow(sf_vd lo, sf_vd hi) { sf_vf r; r.a = nf_narrow2(lo.a, lo.b); r.b = nf_narrow2(hi.a, hi.b); return r; }
 #endif
 
 SF_INLINE sf_vf_tab16 sf_vf_tab16_load(const float* t) { return nf_tab16_load(t); }

@@ -150,6 +150,21 @@ def silu_taylor():
            define("SF_SILU_X0_HI", x0h, False), define("SF_SILU_X0_LO", x0l, False),
            define("SF_SILU_T1_HI", c1h, False), define("SF_SILU_T1_LO", c1l, False)]
     out += [define(f"SF_SILU_T{k}", float(c[k]), False) for k in range(2, 11)]
+    # float32: x0 in three words (the float32 nearest x0 is only 1.3e-8 from
+    # it, so two words would leave d = x - x0 there with 2**-22 relative
+    # error), C1 in two, C2..C6 rounded (degree 6 leaves 2**-32 relative
+    # truncation at |d| = 1/16).
+    with mp.workprec(400):
+        xh = f32(x0)
+        xl = f32(x0 - mp.mpf(xh))
+        xl2 = f32(x0 - mp.mpf(xh) - mp.mpf(xl))
+        t1h = f32(c[1])
+        t1l = f32(c[1] - mp.mpf(t1h))
+    out += ["/* float32: x0 = X0_HI + X0_LO + X0_LO2, C1 = T1_HI + T1_LO, C2..C6. */\n",
+            define("SF_SILU_F_X0_HI", xh, True), define("SF_SILU_F_X0_LO", xl, True),
+            define("SF_SILU_F_X0_LO2", xl2, True),
+            define("SF_SILU_F_T1_HI", t1h, True), define("SF_SILU_F_T1_LO", t1l, True)]
+    out += [define(f"SF_SILU_F_T{k}", f32(c[k]), True) for k in range(2, 7)]
     return "".join(out)
 
 
