@@ -13,7 +13,8 @@ evaluated in the inputs' precision.  The gradient is
     dloss/dz = w * ((1 - y') sigma(z) - pw y' sigma(-z)),
 
 which for pw = 1 is sigma(z) - y' taken from ``bce_with_logits_grad`` so it
-stays accurate where sigma(z) ~ y'.
+stays accurate where sigma(z) ~ y' (float32 without label smoothing: the
+ufunc's float32 formula, so w = 1 gives the ufunc's values bit for bit).
 
 Determinism: the n elements are cut into fixed blocks of LBLOCK; each
 block's terms are summed by one fixed computation of that block alone (each
@@ -42,7 +43,7 @@ from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.vec cimport *
 from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64,
-    bce_with_logits_grad_f64)
+    bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32)
 from sigfast._core.loops cimport plan_threads, restore_fpflags
 from sigfast._openmp cimport sf_parallel_started, sf_team_report, sf_wtime
 
@@ -216,12 +217,84 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
     return lanes_sum(acc)
 
 
+cdef void grad_block_f32(const float* z, const float* y, const float* w, const float* pw,
+                         bint unit_pw, double scale, Py_ssize_t m, float* gout) noexcept nogil:
+    # float32 without label smoothing (y' = y): the bce_with_logits_grad
+    # ufunc's float32 formula.  Its two words hi + lo are added in float64
+    # (exact, or, where lo is far below ulp(hi), close enough that the one
+    # rounding to float32 is still the float32 sum's), scaled there and
+    # rounded once, so w = 1 and scale = 1 give the ufunc's values bit for
+    # bit.  The lanes it flags as hard (and those with pw != 1) take the
+    # float64 formula on widened inputs, as the ufunc's hard lanes do
+    # (bce_grad_term_f64 selects bce_with_logits_grad_f64 where pw = 1).
+    cdef float tz[SF_VF_LANES]
+    cdef float ty[SF_VF_LANES]
+    cdef float tw[SF_VF_LANES]
+    cdef float tp[SF_VF_LANES]
+    cdef sf_vd vs = sf_vd_set(scale), dlo, dhi
+    cdef sf_vf vz, vy, vw, vp, hi, lo, v
+    cdef sf_vfm hard, hard1
+    cdef Py_ssize_t i = 0, j, k
+    while i < m:
+        k = SF_VF_LANES if m - i >= SF_VF_LANES else m - i
+        if k == SF_VF_LANES:
+            vz = sf_vf_load(z + i)
+            vy = sf_vf_load(y + i)
+            vw = sf_vf_load(w + i)
+        else:
+            for j in range(SF_VF_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                tw[j] = w[i + j] if j < k else 0
+            vz = sf_vf_load(tz)
+            vy = sf_vf_load(ty)
+            vw = sf_vf_load(tw)
+        hi = bce_grad_words_f32(vz, vy, &lo, &hard)
+        v = sf_vf_narrow(
+            sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_lo(hi), sf_vd_widen_lo(lo)),
+                                sf_vd_widen_lo(vw)), vs),
+            sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_hi(hi), sf_vd_widen_hi(lo)),
+                                sf_vd_widen_hi(vw)), vs))
+        if unit_pw:
+            if sf_vfm_any(hard):
+                dlo = bce_with_logits_grad_f64(sf_vd_widen_lo(vz), sf_vd_widen_lo(vy))
+                dhi = bce_with_logits_grad_f64(sf_vd_widen_hi(vz), sf_vd_widen_hi(vy))
+                v = sf_vf_sel(hard, sf_vf_narrow(
+                    sf_vd_mul(sf_vd_mul(dlo, sf_vd_widen_lo(vw)), vs),
+                    sf_vd_mul(sf_vd_mul(dhi, sf_vd_widen_hi(vw)), vs)), v)
+                v = bce_grad_deep_f32(vz, vy, sf_vf_narrow(dlo, dhi), hard, v, vw, scale)
+        else:
+            if k == SF_VF_LANES:
+                vp = sf_vf_load(pw + i)
+            else:
+                for j in range(SF_VF_LANES):
+                    tp[j] = pw[i + j] if j < k else 1
+                vp = sf_vf_load(tp)
+            hard1 = sf_vfm_and(hard, sf_vf_eq(vp, sf_vf_set(1.0)))
+            hard = sf_vfm_or(hard, sf_vf_ne(vp, sf_vf_set(1.0)))
+            if sf_vfm_any(hard):
+                dlo = bce_grad_term_f64(sf_vd_widen_lo(vz), sf_vd_widen_lo(vy), sf_vd_widen_lo(vp))
+                dhi = bce_grad_term_f64(sf_vd_widen_hi(vz), sf_vd_widen_hi(vy), sf_vd_widen_hi(vp))
+                v = sf_vf_sel(hard, sf_vf_narrow(
+                    sf_vd_mul(sf_vd_mul(dlo, sf_vd_widen_lo(vw)), vs),
+                    sf_vd_mul(sf_vd_mul(dhi, sf_vd_widen_hi(vw)), vs)), v)
+                v = bce_grad_deep_f32(vz, vy, sf_vf_narrow(dlo, dhi), hard1, v, vw, scale)
+        if k == SF_VF_LANES:
+            sf_vf_store(gout + i, v)
+        else:
+            sf_vf_store(tz, v)
+            for j in range(k):
+                gout[i + j] = tz[j]
+        i += k
+
+
 cdef void grad_block(const real* z, const real* y, const real* w, const real* pw,
                      bint unit_pw, double ls, double scale, Py_ssize_t m,
                      real* gout) noexcept nogil:
-    # The gradient terms of one block, scaled, through the float64 formula
-    # (float32 inputs widened, as the float32 bce_with_logits_grad ufunc
-    # does), rounded once to the output.  unit_pw: pos_weight is 1
+    # The gradient terms of one block, scaled, rounded once to the output.
+    # float32 with label smoothing: y' = y (1 - ls) + ls/2 is not a
+    # float32, so the float64 formula runs on widened inputs with y' in
+    # float64; float32 without it: grad_block_f32.  unit_pw: pos_weight is 1
     # everywhere, so the term is the ufunc's bce_with_logits_grad_f64 itself
     # (what bce_grad_term_f64 selects for such lanes, without evaluating its
     # general form beside it: 1.5x the ufunc's time otherwise).
@@ -232,6 +305,10 @@ cdef void grad_block(const real* z, const real* y, const real* w, const real* pw
     cdef sf_vd keep = sf_vd_set(<real>(1.0 - ls)), half = sf_vd_set(<real>(0.5 * ls))
     cdef sf_vd vs = sf_vd_set(scale), vz, vy, vw, vp, v, g
     cdef Py_ssize_t i = 0, j, k
+    if real is float:
+        if ls == 0.0:
+            grad_block_f32(z, y, w, pw, unit_pw, scale, m, gout)
+            return
     while i < m:
         k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
         if k == SF_VD_LANES:

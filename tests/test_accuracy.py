@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sigfast
-from sigfast import _registry
+from sigfast import _ref, _registry
 from sigfast._registry import UNARY
 from sigfast._testing import bce_pairs, ulp_errors, whole_range
 from sigfast._testing.mpref import exact
@@ -64,6 +64,40 @@ def test_bce_grad_accuracy(kern, dtype):
     err = ulp_errors(got, hi, lo, dtype, allowance=c * np.abs(y.astype(np.float64)))
     i = int(np.argmax(err))
     assert err[i] <= bound("bce_with_logits_grad", dtype), (z[i], y[i], got[i], err[i])
+
+
+def test_bce_grad_f32_worst_cancellation(kern):
+    # float32 sigma(z) - y where it cancels most: y the float32 nearest
+    # sigma(z) and its neighbours (k ulp away), z over the whole range where
+    # sigma(z) is a normal float32 (and 1 - y for z > 0 is not 0).  These
+    # lanes take the float64 formula, and where even that cancels below
+    # 2**-26 |y|, the double-double one (sigfast/_core/bce.pxd); the bound
+    # is 1 ulp with no cancellation allowance, against mpmath.
+    rng = np.random.default_rng(23)
+    z = np.concatenate([rng.standard_normal(600) * 4, rng.uniform(-87, 17, 600),
+                        [-1.0986123, 1.0986123, -6.906755, 6.906755, 1e-7, -1e-7]])
+    z = z.astype(np.float32)
+    s = np.asarray(_ref.sigmoid(z), np.float32)
+    k = rng.integers(-3, 4, z.size).astype(np.int32)
+    k[::3] = 0                                  # the deepest cancellation
+    y = (s.view(np.int32) + k).view(np.float32)
+    # pairs where the float64 formula rounded to float32 is 7 to 118 ulp off
+    deep = np.array([(-8.345526695251465, 0.0002373999886913225),
+                     (-1.8944586515426636, 0.13073693215847015),
+                     (-3.190939426422119, 0.039508115500211716),
+                     (0.5363573431968689, 0.6309646368026733),
+                     (0.717137336730957, 0.6719763278961182),
+                     (0.8746481537818909, 0.7057119607925415)], np.float32)
+    z = np.concatenate([z, deep[:, 0]])
+    y = np.concatenate([y, deep[:, 1]])
+    got = kern.bce_with_logits_grad(z, y)
+    err = ulp1("bce_with_logits_grad", got, z, y)
+    i = int(np.argmax(err))
+    assert err[i] <= 1.0, (z[i], y[i], got[i], err[i])
+    # the set does cancel: most k = 0 results are far below ulp(y)
+    r = np.abs(got[::3].astype(np.float64)) / np.spacing(np.abs(y[::3]))
+    assert np.median(r) < 0.5
+    assert np.all(np.isfinite(got))
 
 
 # --- exact values at the cut-offs and special values ---------------------------

@@ -11,9 +11,10 @@
 # max(z,0) - z*y + L cancels (29 ulp in float32).  A zero weight selects an
 # exact 0, so z = +-inf with its matching target gives 0 instead of
 # inf*0 = NaN; with pw = 1, c is exactly 1 and the term is the ufunc's.
+from libc.math cimport ldexp, nearbyint
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f64
-from sigfast._core.engine32 cimport log1pexp_f32, SF_F_ALOG
+from sigfast._core.engine32 cimport Logistic32, logistic_f32, log1pexp_f32, SF_F_ALOG, SF_F_XLO
 from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, log1pexp_f64, SF_ALOG
 
 
@@ -78,9 +79,9 @@ cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
 
 
 # ---- the gradient: sigma(z) - y ------------------------------------------------
-# One float64 formula (the float32 loop widens, wide32): sigma(z) ~ y
-# cancels all the leading bits, so sigma needs the extra word float64
-# carries.  With s = sigma(-|z|) = P q0 (1 + h) as two words sh + sl:
+# float64: sigma(z) ~ y cancels all the leading bits, so sigma needs an
+# extra word beyond the result's precision.  With s = sigma(-|z|) =
+# P q0 (1 + h) as two words sh + sl:
 #   z < 0:  (sh - y) + sl   (sh - y exact where they are close);
 #   z >= 0: ((1 - y) - sh) - sl with 1 - y = w + wl by TwoSum,
 # so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
@@ -112,3 +113,201 @@ cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     smz = sf_vd_sel(sf_vd_lt(z, zero), s_pos, s_neg)
     general = sf_vd_nmad(sf_vd_mul(pw, y), smz, sf_vd_mul(sf_vd_sub(one, y), sz))
     return sf_vd_sel(sf_vd_eq(pw, one), bce_with_logits_grad_f64(z, y), general)
+
+
+# float32 (it used to widen to the float64 formula, wide32): the same form
+# in float32 words on engine32.  s = sigma(-|z|) = sh + sl with sh = P q0,
+# sl = P (q0 h); the float32 core's sigma is good to ~2**-28 relative (its
+# e**-r polynomial and reduction; sl's own rounding adds 2**-48), so
+#   z < 0:  G = sh - y,        lo = e + sl,
+#   z >= 0: G = w - sh,        lo = e + (wl - sl),   1 - y = w + wl,
+# with e the exact error of G (TwoSum, 6 operations: neither operand is
+# known to be the larger), and g = G + lo rounded once.  wl = (1 - w) - y
+# is exact for |y| <= 2**24 (Fast2Sum holds while 1 is a multiple of
+# ulp(y)).  lo is within about ulp(G) of 0, so its own rounding is below
+# 2**-47 |g|; the error that matters is sigma's, eps |s| with eps ~ 2**-28,
+# i.e. eps |s|/|g| relative.  Hard lanes are those where that ratio could
+# spend the budget, and they take the float64 formula on widened inputs
+# (rounded once), as rarely as such inputs occur:
+#   - |G| < sh/2 (or NaN): sigma(z) - y cancels more than one bit; outside
+#     them the error is at most 2 eps |g| ~ 2**-27 |g| (0.125 ulp), so
+#     every other lane is within 0.5 + 0.125 ulp;
+#   - -|z| < -80: s < 2**-115 and sl is subnormal (and below XLO = -110 the
+#     engine's clamp gives sigma(-110), not s);
+#   - |y| > 2**24 (and y = +-inf): wl no longer exact.
+# z or y NaN gives G NaN, hence hard, and the float64 formula's NaN.
+# Every lane's value depends on its own inputs only.
+
+cdef inline sf_vf bce_grad_words_f32(sf_vf z, sf_vf y, sf_vf* lo, sf_vfm* hard) noexcept nogil:
+    # g = G + *lo (G returned); *hard: the lanes to recompute in float64
+    cdef sf_vf one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
+    cdef sf_vfi absm = sf_vfi_set(0x7fffffff)
+    cdef sf_vf a = sf_vf_max(sf_vf_set(SF_F_XLO),
+                             sf_vfi_asf(sf_vfi_or(sf_vf_bits(z), sf_vfi_set(-0x80000000))))
+    cdef Logistic32 c = logistic_f32(a)
+    cdef sf_vf sh, sl, w, wl, X, Y, t, G, Gb, Ge
+    cdef sf_vfm neg = sf_vf_lt(z, zero)
+    sh = sf_vf_mul(c.P, c.q0)
+    sl = sf_vf_mul(c.P, sf_vf_mul(c.q0, c.h))
+    w = sf_vf_sub(one, y)
+    wl = sf_vf_sub(sf_vf_sub(one, w), y)
+    X = sf_vf_sel(neg, sh, w)
+    Y = sf_vf_sel(neg, y, sh)
+    t = sf_vf_sel(neg, sl, sf_vf_sub(wl, sl))
+    G = sf_vf_sub(X, Y)
+    Gb = sf_vf_sub(G, X)
+    Ge = sf_vf_sub(sf_vf_sub(X, sf_vf_sub(G, Gb)), sf_vf_add(Y, Gb))
+    lo[0] = sf_vf_add(Ge, t)
+    # sh/2 by the exponent field (sh >= 2**-115 is normal in non-hard lanes)
+    hard[0] = sf_vfm_or(
+        sf_vf_nge(sf_vfi_asf(sf_vfi_and(sf_vf_bits(G), absm)),
+                  sf_vfi_asf(sf_vfi_sub(sf_vf_bits(sh), sf_vfi_set(1 << 23)))),
+        sf_vfm_or(sf_vf_lt(a, sf_vf_set(-80.0)),
+                  sf_vf_lt(sf_vf_set(16777216.0), sf_vfi_asf(sf_vfi_and(sf_vf_bits(y), absm)))))
+    return G
+
+
+# The float64 formula itself is good only to ~2**-54 |y| absolute (its
+# sigma has ~54 bits), and float32 inputs can cancel further: with y the
+# float32 nearest sigma(z), |g| goes down to ~2**-55 sigma(z) (the closest
+# approach of 2**31 values of sigma to the float32 grid), where 2**-54 |y|
+# is over 100 float32 ulps.  So a hard lane whose float64 value is below
+# 2**-26 |y| (and |z| <= 104, finite: beyond, sigma(-|z|) has underflowed
+# in float32) is recomputed once more, in scalar double-double arithmetic
+# (bce_grad_dd: sigma to ~2**-95 relative, so g to ~2**-95 |y| absolute:
+# 2**-16 ulp at |g| = 2**-55 |y|, 1 ulp only below 2**-71 |y|), and rounded
+# from its float64 high word (double rounding: at most 2**-29 ulp beyond
+# the correctly rounded value).  Such lanes need sigma(z) and y to agree
+# in 26 bits: practically never in real data, so the scalar loop costs
+# nothing there.
+
+cdef inline double _dd_two_sum(double a, double b, double* e) noexcept nogil:
+    cdef double s = a + b, bb = s - a
+    e[0] = (a - (s - bb)) + (b - bb)
+    return s
+
+
+cdef inline double _dd_two_prod(double a, double b, double* e) noexcept nogil:
+    # Dekker (no FMA, so every level computes the same bits)
+    cdef double p = a * b, c, ah, al, bh, bl
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    e[0] = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p
+
+
+cdef inline double _dd_add(double ah, double al, double bh, double bl, double* l) noexcept nogil:
+    cdef double e, f, s
+    s = _dd_two_sum(ah, bh, &e)
+    e = e + (al + bl)
+    s = _dd_two_sum(s, e, &f)
+    l[0] = f
+    return s
+
+
+cdef inline double _dd_mul(double ah, double al, double bh, double bl, double* l) noexcept nogil:
+    cdef double e, p
+    p = _dd_two_prod(ah, bh, &e)
+    e = e + (ah * bl + al * bh)
+    p = _dd_two_sum(p, e, &e)
+    l[0] = e
+    return p
+
+
+cdef inline double _dd_div(double ah, double al, double bh, double bl, double* l) noexcept nogil:
+    # three quotient digits: ~2**-104
+    cdef double q1, q2, q3, ph, pl, rh, rl, s, e
+    q1 = ah / bh
+    ph = _dd_mul(q1, 0.0, bh, bl, &pl)
+    rh = _dd_add(ah, al, -ph, -pl, &rl)
+    q2 = rh / bh
+    ph = _dd_mul(q2, 0.0, bh, bl, &pl)
+    rh = _dd_add(rh, rl, -ph, -pl, &rl)
+    q3 = rh / bh
+    s = _dd_two_sum(q1, q2, &e)
+    return _dd_add(s, e, q3, 0.0, l)
+
+
+cdef inline double bce_grad_dd(double z, double y) noexcept nogil:
+    # sigma(z) - y in double-double for finite |z| <= 104, finite y:
+    # E = e**-|z| = 2**k e**r (ln2 in three words, k ln2 exact by TwoProduct),
+    # e**r = (e**(r/256))**256 with a degree-9 Taylor series (|r/256| <
+    # 2**-9.5, truncation 2**-117; the squarings make ~2**-96), s = E/(1+E)
+    # = sigma(-|z|); then s - y (z < 0) or (1 - y) - s.
+    cdef double x = -z if z >= 0 else z
+    cdef double k = nearbyint(x * 1.4426950408889634)
+    cdef double rh, rl, e, ph, pl, th, tl, Eh, El, Dh, Dl, sh, sl, wh, wl
+    cdef int n, ki = <int>k
+    ph = _dd_two_prod(k, 0.6931471805599453, &pl)
+    rh = _dd_add(x, 0.0, -ph, -pl, &rl)
+    ph = _dd_two_prod(k, 2.3190468138462996e-17, &pl)
+    rh = _dd_add(rh, rl, -ph, -(pl + k * 5.707708438416212e-34), &rl)
+    rh = rh * 0.00390625
+    rl = rl * 0.00390625
+    th = 1.0
+    tl = 0.0
+    for n in range(9, 0, -1):
+        th = _dd_mul(th, tl, rh, rl, &tl)
+        e = th / n
+        ph = _dd_two_prod(e, <double>n, &pl)
+        tl = ((th - ph) - pl + tl) / n
+        th = _dd_two_sum(e, tl, &tl)
+        th = _dd_add(1.0, 0.0, th, tl, &tl)
+    for n in range(8):
+        th = _dd_mul(th, tl, th, tl, &tl)
+    Eh = ldexp(th, ki)
+    El = ldexp(tl, ki)
+    Dh = _dd_add(1.0, 0.0, Eh, El, &Dl)
+    sh = _dd_div(Eh, El, Dh, Dl, &sl)
+    if z < 0:
+        sh = _dd_add(sh, sl, -y, 0.0, &sl)
+        return sh + sl
+    wh = _dd_two_sum(1.0, -y, &wl)
+    wh = _dd_add(wh, wl, -sh, -sl, &wl)
+    return wh + wl
+
+
+cdef inline sf_vf bce_grad_deep_f32(sf_vf z, sf_vf y, sf_vf g, sf_vfm hard, sf_vf v,
+                                    sf_vf w, double scale) noexcept nogil:
+    # v with the hard lanes whose gradient g cancels below 2**-26 |y| set to
+    # bce_grad_dd * w * scale (the fused loss's weights; 1 for the ufunc)
+    cdef float tw[SF_VF_LANES]
+    cdef float tz[SF_VF_LANES]
+    cdef float ty[SF_VF_LANES]
+    cdef float tg[SF_VF_LANES]
+    cdef float tm[SF_VF_LANES]
+    cdef sf_vfi absm = sf_vfi_set(0x7fffffff)
+    cdef sf_vfm deep
+    cdef int j
+    deep = sf_vfm_and(hard, sf_vfm_and(
+        sf_vf_lt(sf_vf_mul(sf_vfi_asf(sf_vfi_and(sf_vf_bits(g), absm)), sf_vf_set(67108864.0)),
+                 sf_vfi_asf(sf_vfi_and(sf_vf_bits(y), absm))),
+        sf_vfm_and(sf_vf_lt(sf_vfi_asf(sf_vfi_and(sf_vf_bits(z), absm)), sf_vf_set(104.0)),
+                   sf_vf_lt(sf_vfi_asf(sf_vfi_and(sf_vf_bits(y), absm)), sf_vf_set(16777216.0)))))
+    if not sf_vfm_any(deep):
+        return v
+    sf_vf_store(tz, z)
+    sf_vf_store(ty, y)
+    sf_vf_store(tg, v)
+    sf_vf_store(tw, w)
+    sf_vf_store(tm, sf_vf_sel(deep, sf_vf_set(1.0), sf_vf_set(0.0)))
+    for j in range(SF_VF_LANES):
+        if tm[j] != 0:
+            tg[j] = <float>(bce_grad_dd(tz[j], ty[j]) * <double>tw[j] * scale)
+    return sf_vf_load(tg)
+
+
+cdef inline sf_vf bce_with_logits_grad_f32(sf_vf z, sf_vf y) noexcept nogil:
+    cdef sf_vf lo, g
+    cdef sf_vfm hard
+    g = sf_vf_add(bce_grad_words_f32(z, y, &lo, &hard), lo)
+    if sf_vfm_any(hard):
+        g = sf_vf_sel(hard, sf_vf_narrow(
+            bce_with_logits_grad_f64(sf_vd_widen_lo(z), sf_vd_widen_lo(y)),
+            bce_with_logits_grad_f64(sf_vd_widen_hi(z), sf_vd_widen_hi(y))), g)
+        g = bce_grad_deep_f32(z, y, g, hard, g, sf_vf_set(1.0), 1.0)
+    return g
