@@ -35,12 +35,12 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
 # them NumPy's float64 expressions at n >= 1e5 flip between two speeds (fresh
 # mmap'd temporaries or reused heap) from process to process.
 from sigfast import _bench  # noqa: E402
-from sigfast._bench.peers import pin_one_cpu  # noqa: E402
+from sigfast._bench import peers as _peers  # noqa: E402
 
-# 1 thread everywhere: one CPU for the whole process, before JAX is imported
-# (JAX 0.10 runs jitted code on a pool of one thread per CPU whatever the
-# flags above say).
-pin_one_cpu()
+# 1 thread everywhere: JAX's thread pool on one CPU, before anything else
+# loads JAX (JAX 0.10 runs jitted code on a pool of one thread per CPU
+# whatever the flags above say).
+_peers.JAX_ON_ONE_CPU = _peers.load_jax_on_one_cpu() is not None
 
 
 def _malloc_mode(argv):

@@ -20,8 +20,9 @@ interleaved in one process (sigfast._bench.timer), 1 thread unless said:
   40-80 MB result that any call returning a new array pays;
 * 1 thread / 2 threads: the mean loss (n >= 1e6 only; needs an idle machine).
 
-The process runs pinned to one CPU (sigfast._bench.peers.pin_one_cpu), so
-that JAX and PyTorch are single-threaded too; the thread row unpins it.
+JAX's thread pool runs on one CPU and the rest of the process on the others
+(sigfast._bench.peers.load_jax_on_one_cpu, which says what that costs JAX);
+PyTorch runs 1 thread.
 
 Peers that are not installed are left out.  Never part of the unit tests.
 """
@@ -101,10 +102,8 @@ def rows_for(dtype, n, rounds):
     }, z.size, rounds=rounds)
     add("none / ufunc", "ufunc", "none", t, "<= 1.1")
     add("none / ufunc(out=)", "ufunc_out", "none", t, "")
-    if z.size >= 1_000_000 and ALL_CPUS is not None and len(ALL_CPUS) >= 2:
-        # sigfast alone: the process may use every CPU again for this row
-        # (OpenMP's threads are created after this and inherit the mask)
-        os.sched_setaffinity(0, ALL_CPUS)
+    if z.size >= 1_000_000:
+        P.release_cpus()        # sigfast alone, on every CPU
 
         def threads(k):
             def run():
@@ -113,12 +112,8 @@ def rows_for(dtype, n, rounds):
             return run
         t = time_interleaved({"1": threads(1), "2": threads(2)}, z.size, rounds=rounds)
         add("1 thread / 2 threads (mean)", "2", "1", t, ">= 1.8")
-        P.pin_one_cpu()
+        P.keep_off_jax_cpu()
     return rows
-
-
-#: The CPUs this process may use, before it is pinned to one of them.
-ALL_CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
 
 
 def main():
@@ -127,9 +122,9 @@ def main():
     ap.add_argument("--dtypes", default="float32,float64")
     ap.add_argument("--rounds", type=int, default=7)
     a = ap.parse_args()
-    # 1 thread: one CPU for the process before JAX is loaded (JAX 0.10 runs
-    # jitted code on one thread per CPU whatever XLA_FLAGS say)
-    P.pin_one_cpu()
+    # JAX on one CPU (JAX 0.10 runs jitted code on one thread per CPU
+    # whatever XLA_FLAGS say)
+    P.load_jax_on_one_cpu()
     for peer in ("jax", "torch"):
         P.load_peer(peer)          # before set_threads, which sets torch's too
     set_threads(1)

@@ -102,7 +102,7 @@ def _print_bench_header(have, peers, rounds, malloc):
     print("peers: " + (", ".join(f"{p} {v}" for p, v in have.items()) or "none")
           + (f"  (not installed: {', '.join(missing)})" if missing else ""))
     if "jax" in have:
-        print("JAX config: 1 thread -> worker pinned to one CPU, "
+        print("JAX config: 1 thread -> its thread pool confined to one CPU, "
               + (f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}"
                  if "XLA_FLAGS" in os.environ
                  else f"XLA_FLAGS={_bench.JAX_SINGLE_THREAD_FLAGS!r}")

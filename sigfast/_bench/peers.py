@@ -162,27 +162,72 @@ def available_peers(wanted=PEERS):
     return out
 
 
-def pin_one_cpu():
-    """Restrict this process to one of the CPUs it may run on (Linux), before
-    a peer is imported, so that no peer's thread pool can use a second core.
-    Needed for JAX: from jax 0.10 its CPU client runs a jitted computation on
-    a pool of one thread per CPU whatever XLA_FLAGS say (measured here: CPU
-    time / wall time 1.93 at n = 1e7 with the single-threaded flags set).
-    Returns the CPU kept, or None where affinity cannot be set."""
+#: The CPUs this process could use before load_jax_on_one_cpu (None: not
+#: changed, or no affinity control on this OS).
+ALL_CPUS = None
+
+
+def load_jax_on_one_cpu():
+    """Load JAX so that its CPU client computes on one CPU, and keep the
+    rest of the process (sigfast, NumPy, PyTorch: 1 thread each) on the
+    other CPUs; returns the JAX module (None when JAX is not installed).
+
+    From jax 0.10 the CPU client runs a jitted computation on a pool of one
+    thread per CPU whatever XLA_FLAGS say (measured here: CPU time / wall
+    time 1.78-1.93 at n = 1e7 with the single-threaded flags).  The pool is
+    made when the client starts and its threads keep the CPU mask of the
+    thread that started it: so the process is restricted to one CPU while
+    JAX starts, and the calling thread then moves to the other CPUs.
+
+    Why not the whole process on one CPU: after a JAX call its pool keeps
+    that CPU busy for a while, and the candidate timed next ran up to 45 %
+    slower (float64 sigmoid at 1e7: 0.85 instead of 1.48 Gelem/s).  The cost
+    of this split, measured here: JAX itself runs 12-25 % slower than with
+    everything on one CPU (a cross-CPU wake-up per call; float64 sigmoid
+    0.549 vs 0.732 Gelem/s at 1e5, 0.206 vs 0.233 at 1e7), so JAX's figures
+    are on the low side by that much.  With a single CPU the process keeps
+    it (no split)."""
+    global ALL_CPUS
+    if "jax" in _PEER_MODULES:
+        return _PEER_MODULES["jax"]
     if not hasattr(os, "sched_setaffinity"):
-        return None
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return cpu
+        return load_peer("jax")
+    cpus = sorted(os.sched_getaffinity(0))
+    ALL_CPUS = set(cpus)
+    os.sched_setaffinity(0, {cpus[-1]})
+    try:
+        jax = load_peer("jax")
+        if jax is not None:
+            jax.jit(lambda v: v + 1)(jax.numpy.ones(4)).block_until_ready()
+    finally:
+        os.sched_setaffinity(0, set(cpus[:-1]) or {cpus[-1]})
+    return jax
+
+
+def keep_off_jax_cpu():
+    """Move the calling thread off JAX's CPU again (after release_cpus)."""
+    if ALL_CPUS is not None and len(ALL_CPUS) > 1:
+        os.sched_setaffinity(0, set(sorted(ALL_CPUS)[:-1]))
+
+
+def release_cpus():
+    """Give the calling thread every CPU back (after load_jax_on_one_cpu),
+    e.g. before timing sigfast with more threads: OpenMP's threads inherit
+    the mask of the thread that creates them."""
+    if ALL_CPUS is not None:
+        os.sched_setaffinity(0, ALL_CPUS)
+
+
+#: Set by the benchmark worker when JAX was loaded with load_jax_on_one_cpu.
+JAX_ON_ONE_CPU = False
 
 
 def jax_config():
     """A line telling how JAX's CPU backend is configured in this process."""
     flags = os.environ.get("XLA_FLAGS")
-    pinned = (hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1)
     return ((f"XLA_FLAGS={flags!r}" if flags else "default XLA flags")
-            + ("; process pinned to 1 CPU" if pinned else
-               f"; {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} CPUs"))
+            + ("; its thread pool on 1 CPU, the other candidates on the others"
+               if JAX_ON_ONE_CPU else ""))
 
 
 def _torch_candidate(torch, what, args, out):

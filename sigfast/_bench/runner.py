@@ -196,8 +196,9 @@ def measure_isolated(funcs, dtypes, sizes, threads, *, peers=P.PEERS, levels=(),
     """Like :func:`measure`, but each thread count runs in a fresh worker
     process (``python -m sigfast._bench``), so JAX gets a matching CPU
     configuration: for 1 thread, single-threaded XLA flags (unless XLA_FLAGS
-    is already set) and the worker pinned to one CPU (peers.pin_one_cpu: JAX
-    0.10 ignores the flags), JAX's default otherwise.  ``malloc``: 'tuned' runs the
+    is already set) and JAX's thread pool confined to one CPU
+    (peers.load_jax_on_one_cpu: JAX 0.10 ignores the flags), JAX's default
+    otherwise.  ``malloc``: 'tuned' runs the
     workers with :data:`TUNED_MALLOC_ENV`, 'default' with glibc's defaults
     (as inherited).  ``progress``: draw a progress line on stderr."""
     per = len(funcs) * len(dtypes) * len(sizes)
@@ -229,8 +230,9 @@ def worker():
     """``python -m sigfast._bench``: read a JSON spec on stdin, write JSON
     records on stdout (see :func:`measure_isolated`)."""
     spec = json.loads(sys.stdin.read())
-    if spec.pop("pin_one_cpu", False):
-        P.pin_one_cpu()     # before any peer is imported (see its docstring)
+    if spec.pop("pin_one_cpu", False) and "jax" in spec["peers"]:
+        # before anything else loads JAX (see its docstring)
+        P.JAX_ON_ONE_CPU = P.load_jax_on_one_cpu() is not None
     prog = Progress() if spec.pop("progress", False) else None
     records = measure(spec.pop("funcs"), spec.pop("dtypes"), spec.pop("sizes"),
                       spec.pop("threads"), peers=spec.pop("peers"),
