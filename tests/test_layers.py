@@ -26,6 +26,7 @@ ALLOWED = {
     "sigfast._testing.inputs": {"sigfast._registry"},
     "sigfast._testing.ulp": set(),
     "sigfast._testing.mpref": set(),
+    "sigfast._testing.fpflags": set(),
     "sigfast.losses._validate": {"sigfast._dispatch"},
     "sigfast.losses._dask": {"sigfast.losses._validate"},
     "sigfast.losses._logits": {"sigfast.losses._validate", "sigfast.losses._dask"},

@@ -15,13 +15,10 @@
   Flags are read through libm's ``fetestexcept`` (ctypes), treated as opaque
   bits: none, the lowest one, all of them.
 """
-import ctypes
-import ctypes.util
 import itertools
 import json
 import os
 import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -30,6 +27,7 @@ import pytest
 import sigfast
 from sigfast import _dispatch, _openmp
 from sigfast._testing import PYTHON
+from sigfast._testing.fpflags import ALL, ANY, LIBM, SENTINELS, flags_after
 
 # ---------------------------------------------------------------------------
 # item 4: small stacks
@@ -165,52 +163,7 @@ def test_loss_with_omp_stacksize_64k(reference, where):
 # item 5: floating-point flags and warnings
 # ---------------------------------------------------------------------------
 
-def _libm():
-    names = [ctypes.util.find_library("m"), ctypes.util.find_library("c")]
-    if sys.platform == "win32":
-        names = ["ucrtbase"]
-    for name in names:
-        if not name:
-            continue
-        try:
-            lib = ctypes.CDLL(name)
-            lib.fetestexcept, lib.feclearexcept, lib.feraiseexcept  # noqa: B018
-            return lib
-        except (OSError, AttributeError):
-            continue
-    return None
-
-
-LIBM = _libm()
 needs_fenv = pytest.mark.skipif(LIBM is None, reason="no fetestexcept to call through ctypes")
-# every bit that feraiseexcept / fetestexcept accept here, whatever their meaning
-_ANY = 0x7FFFFFFF
-
-
-def _all_flags():
-    LIBM.feclearexcept(_ANY)
-    LIBM.feraiseexcept(_ANY)
-    every = LIBM.fetestexcept(_ANY)
-    LIBM.feclearexcept(_ANY)
-    return every
-
-
-ALL = _all_flags() if LIBM is not None else 0
-SENTINELS = (0, ALL & -ALL, ALL)        # none, the lowest flag, all of them
-
-
-def flags_after(call, sentinel):
-    """The flags left by ``call()`` (run under np.errstate(all="raise") with
-    warnings as errors) when exactly ``sentinel`` was raised before it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            LIBM.feclearexcept(_ANY)
-            LIBM.feraiseexcept(sentinel)
-            result = call()
-            got = LIBM.fetestexcept(_ANY)
-    LIBM.feclearexcept(_ANY)
-    return got, result
 
 
 def check_call(call):
@@ -244,10 +197,10 @@ def test_sentinels_are_flags():
     # the harness itself: the flags it sets are seen, and cleared
     assert ALL != 0
     for s in SENTINELS:
-        LIBM.feclearexcept(_ANY)
+        LIBM.feclearexcept(ANY)
         LIBM.feraiseexcept(s)
-        assert LIBM.fetestexcept(_ANY) == s
-    LIBM.feclearexcept(_ANY)
+        assert LIBM.fetestexcept(ANY) == s
+    LIBM.feclearexcept(ANY)
 
 
 @needs_fenv
