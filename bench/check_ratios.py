@@ -40,7 +40,7 @@ from sigfast._bench import peers as _peers  # noqa: E402
 # 1 thread everywhere: JAX's thread pool on one CPU, before anything else
 # loads JAX (JAX 0.10 runs jitted code on a pool of one thread per CPU
 # whatever the flags above say).
-_peers.JAX_ON_ONE_CPU = _peers.load_jax_on_one_cpu() is not None
+_peers.load_jax_on_one_cpu()
 
 
 def _malloc_mode(argv):

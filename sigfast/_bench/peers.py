@@ -218,16 +218,14 @@ def release_cpus():
         os.sched_setaffinity(0, ALL_CPUS)
 
 
-#: Set by the benchmark worker when JAX was loaded with load_jax_on_one_cpu.
-JAX_ON_ONE_CPU = False
-
-
 def jax_config():
     """A line telling how JAX's CPU backend is configured in this process."""
     flags = os.environ.get("XLA_FLAGS")
+    split = (ALL_CPUS is not None and len(ALL_CPUS) > 1
+             and _PEER_MODULES.get("jax") is not None)
     return ((f"XLA_FLAGS={flags!r}" if flags else "default XLA flags")
             + ("; its thread pool on 1 CPU, the other candidates on the others"
-               if JAX_ON_ONE_CPU else ""))
+               if split else ""))
 
 
 def _torch_candidate(torch, what, args, out):

@@ -211,7 +211,7 @@ def measure_isolated(funcs, dtypes, sizes, threads, *, peers=P.PEERS, levels=(),
         spec = {"funcs": list(funcs), "dtypes": list(dtypes),
                 "sizes": [int(n) for n in sizes], "threads": [th],
                 "peers": list(peers), "levels": list(levels),
-                "rounds": rounds, "min_time": min_time, "pin_one_cpu": th == 1,
+                "rounds": rounds, "min_time": min_time, "jax_on_one_cpu": th == 1,
                 "progress": bool(progress), "progress_offset": i * per,
                 "progress_total": total}
         proc = subprocess.run(
@@ -230,9 +230,9 @@ def worker():
     """``python -m sigfast._bench``: read a JSON spec on stdin, write JSON
     records on stdout (see :func:`measure_isolated`)."""
     spec = json.loads(sys.stdin.read())
-    if spec.pop("pin_one_cpu", False) and "jax" in spec["peers"]:
+    if spec.pop("jax_on_one_cpu", False) and "jax" in spec["peers"]:
         # before anything else loads JAX (see its docstring)
-        P.JAX_ON_ONE_CPU = P.load_jax_on_one_cpu() is not None
+        P.load_jax_on_one_cpu()
     prog = Progress() if spec.pop("progress", False) else None
     records = measure(spec.pop("funcs"), spec.pop("dtypes"), spec.pop("sizes"),
                       spec.pop("threads"), peers=spec.pop("peers"),
