@@ -105,7 +105,7 @@ def show_config(file=None):
     from . import _build_info, _openmp
 
     omp = "yes" if _openmp.openmp_enabled() else "no (kernels run serially)"
-    why = ("; serial: forked after OpenMP threads ran, see docs/ecosystem.md"
+    why = ("; serial: forked while OpenMP threads could not be released, see docs/design.md"
            if _openmp.fork_serial() else "")
     lines = [
         f"sigfast {__version__}",

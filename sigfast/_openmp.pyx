@@ -23,13 +23,17 @@ One rule for every source of a thread count (the spirit of scikit-learn's
   ``omp_get_max_threads()`` differs from its value at import (clamped).
   That limit is an OpenMP per-thread setting: it reaches only the sigfast
   calls made from the thread that changed it.
-* fork: libgomp's thread pool does not survive ``fork()``, and a parallel
-  region in a child forked after the pool's threads existed never returns.
-  So a process records that one of sigfast's parallel regions ran in it;
-  the record is inherited, and a process forked from one that holds it
-  (child, grandchild, ...) runs every kernel serially whatever
-  ``set_num_threads`` asks, with one RuntimeWarning.  A child of a process
-  that never ran a parallel kernel keeps its threads.
+* fork: libgomp's thread pool does not survive ``fork()``: a child forked
+  while the forking thread owned a pool would wait forever in its first
+  parallel region.  The pool may belong to any library sharing the OpenMP
+  runtime (PyTorch's libgomp has the same soname, numba's omp layer uses
+  it), so sigfast does not try to know who started it: a ``pthread_atfork``
+  prepare handler frees the forking thread's pool in the parent
+  (``omp_pause_resource_all``), and children keep their threads.  Where
+  that is impossible (fork from inside a parallel region, a runtime without
+  pause) the child and its descendants run every kernel serially, with one
+  RuntimeWarning when threads are asked for: always after a failed pause,
+  and without pause support when a sigfast parallel region had run.
 
 The state is a few C ints written at import and by set/reset calls, read and
 written with relaxed atomics: readers see either the old or the new value,
@@ -48,25 +52,45 @@ cdef extern from "sf_omp.h" nogil:
     double sf_omp_wtime "sf_wtime" ()
     long long sf_load_ll(long long* p)
     void sf_store_ll(long long* p, long long v)
-    int sf_register_atfork_child(void (*child)() noexcept nogil)
+    int sf_register_atfork(void (*prepare)() noexcept nogil, void (*child)() noexcept nogil)
+    int sf_omp_release_pool()
     int sf_load_int(int* p)
     void sf_store_int(int* p, int v)
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
 cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set (or ignored)
-cdef int _parallel_ran = 0      # 1: a parallel region ran here or in an ancestor
-cdef int _fork_serial = 0       # 1: forked after a parallel region ran: serial only
+cdef int _parallel_ran = 0      # 1: a sigfast parallel region ran here or in an ancestor
+cdef int _fork_release = 0      # the prepare handler's sf_omp_release_pool() (1, 0, -1)
+cdef int _fork_serial = 0       # 1: forked with a pool that could not be freed: serial only
 cdef int _fork_warned = 0       # 1: this process has warned about it
 cdef int _max_threads = 1       # the clamp: 4 x the available CPUs
 cdef int _omp_initial = 0       # omp_get_max_threads() at import
 cdef int _omp_default = 1       # the count used while OpenMP's limit is unchanged
+cdef int _team_cold = 1         # the next parallel call is not judged (load awareness)
+cdef int _release_disabled = 0  # tests: act as a runtime without pause
+
+
+cdef void _before_fork() noexcept nogil:
+    # A serial process may hold a pool inherited without its threads: pausing
+    # it would wait for them forever, so it is left alone (its children stay
+    # serial too).
+    if sf_load_int(&_fork_serial):
+        sf_store_int(&_fork_release, -1)
+    elif sf_load_int(&_release_disabled):
+        sf_store_int(&_fork_release, 0)
+    else:
+        sf_store_int(&_fork_release, sf_omp_release_pool())
+        # the parent's next team is a new pool too
+        sf_store_int(&_team_cold, 1)
 
 
 cdef void _after_fork_child() noexcept nogil:
-    # _parallel_ran is inherited as it is, so grandchildren stay serial too
-    if sf_load_int(&_parallel_ran):
+    cdef int released = sf_load_int(&_fork_release)
+    if released < 0 or (released == 0 and sf_load_int(&_parallel_ran)):
         sf_store_int(&_fork_serial, 1)
     sf_store_int(&_fork_warned, 0)
+    # the child's first team is a new pool: its start-up is not a late thread
+    sf_store_int(&_team_cold, 1)
 
 
 cdef void sf_parallel_started() noexcept nogil:
@@ -76,7 +100,7 @@ cdef void sf_parallel_started() noexcept nogil:
         sf_store_int(&_parallel_ran, 1)
 
 
-sf_register_atfork_child(_after_fork_child)
+sf_register_atfork(_before_fork, _after_fork_child)
 
 
 # ---------------------------------------------------------------------------
@@ -113,7 +137,6 @@ cdef int sf_team_allowed() noexcept nogil:
 
 
 cdef long long _last_wait_ns = 0, _last_work_ns = 0, _late_calls = 0
-cdef int _team_cold = 1           # the next parallel call is not judged
 
 
 cdef void sf_team_report(double start, double master_done, double end, double share) noexcept nogil:
@@ -361,18 +384,26 @@ def _set_num_threads(n, stacklevel):
         sf_store_int(&_fork_warned, 1)
         import warnings
         warnings.warn(
-            f"set_num_threads({n}) has no effect: this process was forked after "
-            "OpenMP threads ran in it or in a process it was forked from, and a "
-            "parallel region here would hang (libgomp's thread pool does not survive "
-            "fork), so sigfast runs serially in it.  Use the 'spawn' or 'forkserver' "
-            "start method (multiprocessing.get_context('spawn')) for threads in workers.",
+            f"set_num_threads({n}) has no effect: this process was forked while "
+            "OpenMP threads could not be released (fork from inside a parallel region, "
+            "or an OpenMP runtime without omp_pause_resource_all), and a parallel "
+            "region here would hang (libgomp's thread pool does not survive fork), so "
+            "sigfast runs serially in it.  Use the 'spawn' or 'forkserver' start "
+            "method (multiprocessing.get_context('spawn')) for threads in workers.",
             RuntimeWarning, stacklevel=stacklevel)
     return prev
 
 
+def _disable_pool_release_for_test():
+    """Make this process (and its fork children) behave as under an OpenMP
+    runtime without pause: fork no longer frees the pool, and a child of a
+    process whose sigfast kernels ran threads is serial.  For tests."""
+    sf_store_int(&_release_disabled, 1)
+
+
 def fork_serial():
-    """True in a process forked after OpenMP threads ran in it or in an
-    ancestor: sigfast runs serially there."""
+    """True in a process forked while its OpenMP threads could not be
+    released (or from such a process): sigfast runs serially there."""
     return bool(sf_load_int(&_fork_serial))
 
 

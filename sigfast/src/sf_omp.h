@@ -25,15 +25,44 @@ static inline long long sf_load_ll(const volatile long long *p) { return *p; }
 static inline void sf_store_ll(volatile long long *p, long long v) { *p = v; }
 #endif
 
-/* Run `child` in the child process after fork(); a no-op where there is no
- * fork (Windows). */
+/* Free the calling thread's OpenMP thread pool (its worker threads exit and
+ * are joined; the next parallel region starts a new pool).
+ *
+ * Why: libgomp's pool does not survive fork().  A child forked while the
+ * forking thread owns a pool inherits the pool's bookkeeping but none of its
+ * threads, and its first parallel region waits for them forever.  One
+ * libgomp serves every library in the process that was linked against it
+ * (PyTorch's bundled copy has the same soname; numba's omp layer uses it),
+ * so the pool may have been started by any of them, not only by sigfast.
+ * omp_pause_resource_all(omp_pause_hard) (OpenMP 5.0, libgomp >= 9, LLVM
+ * libomp >= 8) tears it down cleanly in the parent just before fork.
+ *
+ * Returns 1 when the calling thread has no pool now, -1 when it cannot be
+ * freed (called inside a parallel region: the forking thread is a team
+ * member), 0 where the runtime has no pause (MSVC's OpenMP 2.0, a build
+ * without OpenMP, Windows: no fork there). */
+static inline int sf_omp_release_pool(void)
+{
+#if defined(_OPENMP) && !defined(_WIN32) && (_OPENMP >= 201811 || defined(__GNUC__) || defined(__clang__))
+    return omp_pause_resource_all(omp_pause_hard) == 0 ? 1 : -1;
+#else
+    return 0;
+#endif
+}
+
+/* Run `prepare` in the parent just before fork() and `child` in the child
+ * just after; a no-op where there is no fork (Windows). */
 #if defined(_WIN32)
-static inline int sf_register_atfork_child(void (*child)(void)) { (void)child; return 0; }
+static inline int sf_register_atfork(void (*prepare)(void), void (*child)(void))
+{
+    (void)prepare; (void)child;
+    return 0;
+}
 #else
 #include <pthread.h>
-static inline int sf_register_atfork_child(void (*child)(void))
+static inline int sf_register_atfork(void (*prepare)(void), void (*child)(void))
 {
-    return pthread_atfork(NULL, NULL, child);
+    return pthread_atfork(prepare, NULL, child);
 }
 #endif
 #endif
