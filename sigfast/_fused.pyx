@@ -45,7 +45,7 @@ from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64,
     bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32)
 from sigfast._core.loops cimport plan_threads, restore_fpflags
-from sigfast._openmp cimport sf_parallel_started, sf_team_report, sf_wtime
+from sigfast._openmp cimport sf_team_start, sf_team_report, sf_wtime
 
 cnp.import_array()
 
@@ -425,6 +425,8 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     cdef double* pdone = &done
     cdef Py_ssize_t nmaster = 0
     cdef Py_ssize_t* pnm = &nmaster
+    if nt > 1:
+        nt = sf_team_start(nt)
     if nt <= 1:
         for b in range(nblocks):
             bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
@@ -435,7 +437,6 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     # sigfast/_openmp.pyx); each block's sum does not depend on who computes it.
     t0 = sf_wtime()
     done = t0
-    sf_parallel_started()
     for b in prange(nblocks, nogil=True, num_threads=nt, schedule='dynamic', chunksize=8):
         bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
                       block_sums, want_sum, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)

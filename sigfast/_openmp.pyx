@@ -7,7 +7,15 @@ One rule for every source of a thread count (the spirit of scikit-learn's
 * The *available CPUs* are the CPUs this process may run on: its affinity
   mask (``os.sched_getaffinity``), capped by a cgroup CPU quota
   (``/sys/fs/cgroup/cpu.max``, or cgroup v1's ``cpu.cfs_quota_us``), which
-  ``os.cpu_count()`` and ``omp_get_num_procs()`` ignore.
+  ``os.cpu_count()`` and ``omp_get_num_procs()`` ignore.  With
+  ``OMP_PROC_BIND``, ``OMP_PLACES`` or ``GOMP_CPU_AFFINITY`` set, libgomp
+  pins the initial thread to one place when it loads, before this module
+  runs; the mask it saw before that (``omp_get_num_procs()``) counts then.
+* ``OMP_THREAD_LIMIT`` caps every count, the default included.
+* A team whose threads the OS cannot create (an address-space limit, a pids
+  limit) is not started: libgomp would end the process.  Each calling
+  thread probes once per larger team size (see ``sf_team_start``), and the
+  kernel runs with the team the probe could create, down to one thread.
 * A count ``n >= 1`` means n threads; ``-1`` means the available CPUs and
   ``-k`` that number minus ``k - 1`` (at least 1), as in joblib; ``0`` and
   non-integers are errors.  A count above :func:`max_threads` (4 x the
@@ -54,8 +62,27 @@ cdef extern from "sf_omp.h" nogil:
     void sf_store_ll(long long* p, long long v)
     int sf_register_atfork(void (*prepare)() noexcept nogil, void (*child)() noexcept nogil)
     int sf_omp_release_pool()
+    int sf_omp_num_procs()
+    int sf_omp_thread_limit()
+    int sf_probe_threads(int k)
     int sf_load_int(int* p)
     void sf_store_int(int* p, int v)
+
+cdef extern from *:
+    """
+    /* The largest team the calling thread's probe showed the OS can create
+     * (1: none yet).  Thread-local because libgomp keeps one pool per
+     * calling thread. */
+    #if defined(_MSC_VER)
+    static __declspec(thread) int sf_team_ok_tls = 1;
+    #else
+    static _Thread_local int sf_team_ok_tls = 1;
+    #endif
+    static int sf_team_ok(void) { return sf_team_ok_tls; }
+    static void sf_set_team_ok(int n) { sf_team_ok_tls = n; }
+    """
+    int sf_team_ok() noexcept nogil
+    void sf_set_team_ok(int n) noexcept nogil
 
 cdef int _user_threads = 0      # 0: not set by set_num_threads
 cdef int _env_threads = 0       # 0: SIGFAST_NUM_THREADS not set (or ignored)
@@ -80,8 +107,10 @@ cdef void _before_fork() noexcept nogil:
         sf_store_int(&_fork_release, 0)
     else:
         sf_store_int(&_fork_release, sf_omp_release_pool())
-        # the parent's next team is a new pool too
+        # the parent's next team is a new pool too, and so is the child's:
+        # their threads are created again, so probed again
         sf_store_int(&_team_cold, 1)
+        sf_set_team_ok(1)
 
 
 cdef void _after_fork_child() noexcept nogil:
@@ -93,11 +122,22 @@ cdef void _after_fork_child() noexcept nogil:
     sf_store_int(&_team_cold, 1)
 
 
-cdef void sf_parallel_started() noexcept nogil:
+cdef int sf_team_start(int nt) noexcept nogil:
+    cdef int ok
     # read first: after the first parallel region this is a load, and the
     # cache line stays shared between the threads calling kernels
     if not sf_load_int(&_parallel_ran):
         sf_store_int(&_parallel_ran, 1)
+    ok = sf_team_ok()
+    if nt <= ok:
+        return nt
+    # A failed probe is not remembered: memory freed later brings the
+    # threads back, at the cost of one failed thread creation per call
+    # until then.
+    ok = 1 + sf_probe_threads(nt - 1)
+    if ok == nt:
+        sf_set_team_ok(ok)
+    return ok
 
 
 sf_register_atfork(_before_fork, _after_fork_child)
@@ -245,13 +285,29 @@ def _cgroup_cpus(root="/sys/fs/cgroup"):
     return max(1, (quota + period - 1) // period)
 
 
+_BINDING_VARS = ("OMP_PROC_BIND", "OMP_PLACES", "GOMP_CPU_AFFINITY")
+
+
+def _binding_set(environ=os.environ):
+    """Whether an OpenMP binding variable made the runtime pin the initial
+    thread when it loaded (OMP_PROC_BIND=false does not)."""
+    bind = environ.get("OMP_PROC_BIND", "").strip().lower()
+    return (bind not in ("", "false")
+            or any(environ.get(v, "").strip() for v in _BINDING_VARS[1:]))
+
+
 def _affinity_cpus():
     count = getattr(os, "process_cpu_count", None)      # Python 3.13+: affinity aware
     if count is not None:
-        return count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+        n = count() or 1
+    elif hasattr(os, "sched_getaffinity"):
+        n = len(os.sched_getaffinity(0)) or 1
+    else:
+        n = os.cpu_count() or 1
+    if _binding_set():
+        # this thread's mask is the one place it was pinned to by now
+        n = max(n, sf_omp_num_procs())
+    return n
 
 
 def _available_cpus():
@@ -267,7 +323,9 @@ _AVAILABLE = _available_cpus()
 # ran 45x slower), but a few times more is a legitimate way to check that
 # results do not depend on the thread count on a small machine.  The clamp
 # also keeps every count far below INT_MAX, so no request overflows the C int.
-_MAX = 4 * _AVAILABLE
+# OMP_THREAD_LIMIT (INT_MAX when unset) caps that too.
+_THREAD_LIMIT = max(1, sf_omp_thread_limit())
+_MAX = min(4 * _AVAILABLE, _THREAD_LIMIT)
 
 
 def cpu_count():
@@ -277,7 +335,8 @@ def cpu_count():
 
 
 def max_threads():
-    """The largest thread count sigfast uses: 4 x :func:`cpu_count`."""
+    """The largest thread count sigfast uses: 4 x :func:`cpu_count`, or
+    ``OMP_THREAD_LIMIT`` when that is smaller."""
     return _MAX
 
 
@@ -291,8 +350,10 @@ def _resolve(n, what, stacklevel):
         n = max(1, _AVAILABLE + 1 + n)
     if n > _MAX:
         import warnings
-        warnings.warn(f"{what}: more than 4 x the {_AVAILABLE} CPUs available to this "
-                      f"process; using {_MAX} threads", RuntimeWarning, stacklevel=stacklevel)
+        why = (f"more than OMP_THREAD_LIMIT={_THREAD_LIMIT}" if _MAX == _THREAD_LIMIT
+               else f"more than 4 x the {_AVAILABLE} CPUs available to this process")
+        warnings.warn(f"{what}: {why}; using {_MAX} threads", RuntimeWarning,
+                      stacklevel=stacklevel)
         n = _MAX
     return n
 
@@ -321,7 +382,7 @@ def _read_env(var):
 def _configure():
     sf_store_int(&_max_threads, _MAX)
     sf_store_int(&_omp_initial, sf_omp_max_threads())
-    sf_store_int(&_omp_default, _AVAILABLE)
+    sf_store_int(&_omp_default, min(_AVAILABLE, _MAX))
     # Importing never fails because of the environment: whatever goes wrong
     # here leaves the defaults in place, with a warning.
     try:

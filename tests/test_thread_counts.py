@@ -236,3 +236,76 @@ def test_get_num_threads_in_python_never_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sigfast.get_num_threads() >= 1
+
+
+# ---------------------------------------------------------------------------
+# OpenMP's own settings (issue 23, item 5)
+# ---------------------------------------------------------------------------
+
+@needs_omp
+@pytest.mark.parametrize("var, value", [
+    ("OMP_PROC_BIND", "true"), ("OMP_PROC_BIND", "close"), ("OMP_PROC_BIND", "spread"),
+    ("OMP_PLACES", "cores"), ("OMP_PLACES", "threads"), ("GOMP_CPU_AFFINITY", "0-1023"),
+])
+def test_binding_variables_keep_the_cpu_count(var, value):
+    # libgomp pins the initial thread to one place when it loads, before
+    # sigfast reads its affinity; the count must be the unpinned one
+    # (before the fix: 1 CPU, a default of 1 thread, a clamp of 4)
+    plain = counts(run(GET)[0])
+    bound = counts(run(GET, **{var: value})[0])
+    assert bound == plain
+
+
+@needs_omp
+def test_proc_bind_false_is_not_binding():
+    assert _openmp._binding_set({"OMP_PROC_BIND": "false"}) is False
+    assert _openmp._binding_set({"OMP_PROC_BIND": " FALSE "}) is False
+    assert _openmp._binding_set({"OMP_PROC_BIND": "true"}) is True
+    assert _openmp._binding_set({"OMP_PLACES": "cores"}) is True
+    assert _openmp._binding_set({}) is False
+
+
+@needs_omp
+def test_thread_limit_caps_every_count():
+    code = ("import warnings, sigfast; from sigfast import _openmp\n"
+            "d = sigfast.get_num_threads()\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    sigfast.set_num_threads(2)\n"
+            "print(d, sigfast.get_num_threads(), _openmp.max_threads(), "
+            "any('OMP_THREAD_LIMIT=1' in str(x.message) for x in w))")
+    out, _ = run(code, OMP_THREAD_LIMIT="1")
+    assert out == "1 1 1 True"
+    n, avail, cap = counts(run(GET, OMP_THREAD_LIMIT="2")[0])
+    assert (n, cap) == (min(avail, 2), min(4 * avail, 2))
+
+
+# ---------------------------------------------------------------------------
+# threads the OS cannot create (issue 23, item 6)
+# ---------------------------------------------------------------------------
+
+RLIMIT_AS_CODE = r"""
+import resource, numpy as np, sigfast
+x = np.linspace(-5, 5, 2_000_000); out = np.empty_like(x)
+y = (x > 0.3).astype(np.float64)
+with sigfast.num_threads(1):
+    want = sigfast.sigmoid(x)
+    want_loss = sigfast.binary_cross_entropy_with_logits(x, y)
+sigfast.set_num_threads(2)
+vm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize")][0]
+# 4 MiB of address space left: less than one 8 MiB thread stack
+resource.setrlimit(resource.RLIMIT_AS, (vm * 1024 + (4 << 20), resource.RLIM_INFINITY))
+sigfast.sigmoid(x, out=out)
+print(np.array_equal(out, want), sigfast.binary_cross_entropy_with_logits(x, y) == want_loss)
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+sigfast.sigmoid(x, out=out)          # the threads come back with the memory
+print(np.array_equal(out, want))
+"""
+
+
+@needs_omp
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc: Linux")
+def test_address_space_limit_runs_serially_instead_of_exiting():
+    # before the fix: "libgomp: Thread creation failed", exit status 1
+    out, _ = run(RLIMIT_AS_CODE)
+    assert out.splitlines() == ["True True", "True"]

@@ -13,7 +13,7 @@
 from cython.parallel cimport prange, threadid
 from numpy cimport npy_intp
 from sigfast._openmp cimport (
-    sf_num_threads, sf_parallel_started, sf_team_allowed, sf_team_report, sf_wtime)
+    sf_num_threads, sf_team_start, sf_team_allowed, sf_team_report, sf_wtime)
 from sigfast._core.platform cimport (
     FE_ALL_EXCEPT, fetestexcept, feclearexcept, feraiseexcept,
     sf_fpstate, sf_fpstate_save, sf_fpstate_restore,
@@ -74,6 +74,8 @@ cdef inline void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
     cdef Py_ssize_t* pnm = &nmaster
     if nt > 1 and partial_overlap(x, y, n * isz):
         nt = 1
+    if nt > 1:
+        nt = sf_team_start(nt)
     if nt <= 1:
         kern(x, y, n)
         return
@@ -86,7 +88,6 @@ cdef inline void run_unary(ukern_t kern, const char* x, char* y, Py_ssize_t n,
     t0 = sf_wtime()
     done = t0
     pdone = &done
-    sf_parallel_started()
     for t in prange(nchunks, nogil=True, num_threads=nt, schedule='dynamic'):
         start = t * chunk
         cnt = chunk if n - start > chunk else n - start
@@ -107,6 +108,8 @@ cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
     cdef Py_ssize_t* pnm = &nmaster
     if nt > 1 and (partial_overlap(a, y, n * isz) or partial_overlap(b, y, n * isz)):
         nt = 1
+    if nt > 1:
+        nt = sf_team_start(nt)
     if nt <= 1:
         kern(a, b, y, n)
         return
@@ -115,7 +118,6 @@ cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
     t0 = sf_wtime()
     done = t0
     pdone = &done
-    sf_parallel_started()
     for t in prange(nchunks, nogil=True, num_threads=nt, schedule='dynamic'):
         start = t * chunk
         cnt = chunk if n - start > chunk else n - start

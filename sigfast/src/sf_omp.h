@@ -1,13 +1,29 @@
 /* OpenMP queries that also compile (to serial answers) without OpenMP. */
 #ifndef SF_OMP_H
 #define SF_OMP_H
+#include <limits.h>
 #ifdef _OPENMP
 #include <omp.h>
 static inline int sf_omp_max_threads(void) { return omp_get_max_threads(); }
 static inline double sf_wtime(void) { return omp_get_wtime(); }
+/* The CPUs in the process's affinity mask as the runtime saw it when it
+ * loaded, before OMP_PROC_BIND / OMP_PLACES / GOMP_CPU_AFFINITY pinned the
+ * initial thread to one place (libgomp counts them at load). */
+static inline int sf_omp_num_procs(void) { return omp_get_num_procs(); }
+/* OMP_THREAD_LIMIT: no team is ever larger. */
+static inline int sf_omp_thread_limit(void)
+{
+#if _OPENMP >= 200805
+    return omp_get_thread_limit();
+#else
+    return INT_MAX;           /* MSVC's OpenMP 2.0 has no thread limit */
+#endif
+}
 #else
 static inline int sf_omp_max_threads(void) { return 1; }
 static inline double sf_wtime(void) { return 0.0; }
+static inline int sf_omp_num_procs(void) { return 1; }
+static inline int sf_omp_thread_limit(void) { return INT_MAX; }
 #endif
 
 /* Relaxed atomic int access for the thread-count settings: readers (every
@@ -49,6 +65,36 @@ static inline int sf_omp_release_pool(void)
     return 0;
 #endif
 }
+
+/* How many of k more threads the OS lets this process create at once:
+ * creates them (default attributes, as libgomp does unless OMP_STACKSIZE is
+ * set), then joins them.  Why: libgomp ends the process ("Thread creation
+ * failed", exit 1) when it cannot create a team thread, for example under an
+ * address-space limit (RLIMIT_AS) too small for another 8 MiB stack, or a
+ * pids limit; a probe that fails lets the caller run serially instead. */
+#if defined(_WIN32)
+static inline int sf_probe_threads(int k) { return k; }
+#else
+#include <pthread.h>
+#include <stdlib.h>
+static void *sf_probe_thread_main(void *arg) { return arg; }
+static inline int sf_probe_threads(int k)
+{
+    int made = 0, i;
+    pthread_t *t;
+    if (k <= 0)
+        return 0;
+    t = (pthread_t *)malloc((size_t)k * sizeof(pthread_t));
+    if (t == NULL)
+        return 0;
+    while (made < k && pthread_create(&t[made], NULL, sf_probe_thread_main, NULL) == 0)
+        made++;
+    for (i = 0; i < made; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+    return made;
+}
+#endif
 
 /* Run `prepare` in the parent just before fork() and `child` in the child
  * just after; a no-op where there is no fork (Windows). */
