@@ -19,8 +19,37 @@ import importlib
 import os
 import warnings
 
-from . import _openmp
-from ._build_info import simd_levels as COMPILED
+#: libgomp's spin count while sigfast loads it (see _load_openmp).
+SPIN_COUNT = "10000"
+
+
+def _load_openmp():
+    """Import ``_openmp``, which loads the OpenMP runtime, with a short spin.
+
+    libgomp's team threads spin after every parallel region before they
+    sleep: 300,000 rounds of ``pause`` by default (``GOMP_SPINCOUNT``), which
+    measured here 4-10 ms of CPU per 2-thread call, burnt after the call
+    returned.  On a busy machine that spinning takes a core from the caller
+    and from other processes.  libgomp reads the count once, when it loads,
+    so it is set for the duration of this import only, and only when the
+    user chose neither ``GOMP_SPINCOUNT`` nor ``OMP_WAIT_POLICY``.  A
+    runtime already loaded by another library keeps its own setting; one
+    loaded here is shared with libraries that link the same libgomp later
+    (PyTorch's has the same soname).
+    """
+    if any(k in os.environ for k in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")):
+        from . import _openmp
+        return _openmp
+    os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
+    try:
+        from . import _openmp
+    finally:
+        os.environ.pop("GOMP_SPINCOUNT", None)
+    return _openmp
+
+
+_openmp = _load_openmp()
+from ._build_info import simd_levels as COMPILED  # noqa: E402
 
 #: Levels from the best to the most portable.
 ORDER = ("avx512", "avx2", "baseline")
