@@ -11,12 +11,21 @@ The package face (``sigfast/__init__.py``) and the loss layer
 (``sigfast.losses``) both reach the kernels through :func:`active`, never
 through each other.
 
-bfloat16: when ``ml_dtypes`` can be imported (about 6 ms), every loaded
-ufunc module gets a bfloat16 loop for its ufuncs; without it nothing
-changes (the kernel modules never import it themselves).
+bfloat16: every loaded ufunc module gets a bfloat16 loop for its ufuncs
+once ``ml_dtypes`` is imported, never by sigfast itself: importing
+ml_dtypes costs 0.9-1.6 s here (it initialises its own ufuncs and finfo),
+six times all of sigfast's import.  When ml_dtypes is already in
+``sys.modules`` the loops are added at once; otherwise a one-shot import
+hook (:class:`_Bfloat16Hook`) adds them the moment a later ``import
+ml_dtypes`` finishes, before any bfloat16 array can exist.  Without
+ml_dtypes nothing changes (the kernel modules never import it themselves).
 """
 import importlib
+import importlib.abc
+import importlib.util
 import os
+import sys
+import threading
 import warnings
 
 #: libgomp's spin count while sigfast loads it (see _load_openmp).
@@ -81,7 +90,9 @@ def load(level):
 
 
 def bfloat16_dtype():
-    """ml_dtypes.bfloat16 as a NumPy dtype, or None without ml_dtypes."""
+    """ml_dtypes.bfloat16 as a NumPy dtype, or None without ml_dtypes.
+
+    Imports ml_dtypes (which registers the loops through the hook)."""
     try:
         import ml_dtypes
     except ImportError:
@@ -90,17 +101,83 @@ def bfloat16_dtype():
     return np.dtype(ml_dtypes.bfloat16)
 
 
-def _add_bfloat16(mod):
-    # NumPy needs the user dtype's type number to register a loop for it.
-    # A broken ml_dtypes install must not break sigfast: it only loses the
-    # bfloat16 loops, with a warning.
+#: Kernel modules loaded so far, for loops added when ml_dtypes arrives.
+_LOADED = []
+_bf16_lock = threading.Lock()
+
+
+def _register_loaded():
+    """Add the bfloat16 loops to every loaded kernel module (ml_dtypes is
+    fully imported).  A broken ml_dtypes install must not break sigfast: it
+    only loses the bfloat16 loops, with a warning."""
     try:
-        dt = bfloat16_dtype()
-        if dt is not None:
-            mod.register_bfloat16(dt.num)
+        import numpy as np
+        num = np.dtype(sys.modules["ml_dtypes"].bfloat16).num
+        with _bf16_lock:
+            for mod in _LOADED:
+                mod.register_bfloat16(num)      # a second call is a no-op
     except Exception as exc:  # pragma: no cover - depends on the environment
         warnings.warn(f"sigfast: bfloat16 loops not registered ({exc!r})",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=2)
+
+
+class _Bfloat16Hook(importlib.abc.MetaPathFinder):
+    """Meta-path finder that answers for ``ml_dtypes`` only, once.
+
+    It lets the other finders locate the module, then wraps that spec's
+    ``exec_module`` (an attribute of this one loader instance; the module
+    keeps its own loader, so ``importlib.resources`` and the like see no
+    difference) so that the loops are registered right after ml_dtypes'
+    code has run, and the hook takes itself off ``sys.meta_path``.  If the
+    import fails the hook stays, for a later attempt.
+    """
+
+    def __init__(self):
+        self._busy = False
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "ml_dtypes" or self._busy:
+            return None
+        self._busy = True           # importlib.util.find_spec re-enters us
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._busy = False
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return None             # let the import system report it
+        run = loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            self.remove()
+            _register_loaded()
+
+        loader.exec_module = exec_module
+        return spec
+
+    def remove(self):
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+
+
+_HOOK = None
+
+
+def _add_bfloat16(mod):
+    global _HOOK
+    with _bf16_lock:
+        if mod not in _LOADED:
+            _LOADED.append(mod)
+    ml = sys.modules.get("ml_dtypes")
+    if ml is not None and hasattr(ml, "bfloat16"):
+        _register_loaded()
+    elif _HOOK is None:
+        # Never import ml_dtypes here (0.9-1.6 s); wait for the user's import.
+        _HOOK = _Bfloat16Hook()
+        sys.meta_path.insert(0, _HOOK)
 
 
 def load_fused(level):
