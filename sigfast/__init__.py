@@ -3,8 +3,12 @@
 Ufuncs (float16, float32, float64 and long double loops, bfloat16 when
 ml_dtypes is installed; broadcasting, ``out=``, ``where=``):
 
-* ``sigmoid`` (alias ``expit``), ``sigmoid_grad``, ``sigmoid_grad_from_output``
-* ``log_sigmoid`` (alias ``log_expit``), ``softplus``, ``logit``
+* ``sigmoid`` (SciPy's ``expit``), ``sigmoid_grad``, ``sigmoid_grad_from_output``
+* ``log_sigmoid`` (SciPy's ``log_expit``), ``softplus``, ``logit``
+
+``expit``, ``log_expit`` and ``logit`` resolve integer and bool inputs to
+float64 as scipy.special does (``expit`` and ``log_expit`` are separate
+ufunc objects for that); the other names follow NumPy's rule, as np.exp.
 * ``silu``, ``silu_grad``
 * ``bce_with_logits(z, y)``, ``bce_with_logits_grad(z, y)``
 
@@ -46,11 +50,17 @@ simd_level = _active.level
 #: name -> ufunc, in registry order (aliases not included).
 UFUNCS = dict(_active.ufuncs.UFUNCS)
 
+# Every ufunc object by the name it is bound to: the aliases, where the
+# SciPy-named ones (expit, log_expit) are ufuncs of their own whose integer
+# inputs give float64 as in scipy.special.
+_BOUND = dict(UFUNCS)
+_BOUND.update({_alias: _active.ufuncs.SCIPY.get(_alias, UFUNCS[_name])
+               for _alias, _name in _registry.ALIASES.items()})
 
 
 def _unpickle_ufunc(name):
     """Unpickle ``sigfast.<name>`` (the ufunc of this process's SIMD level)."""
-    return UFUNCS[name]
+    return _BOUND[name]
 
 
 def _install_pickle_hook():
@@ -72,7 +82,7 @@ def _install_pickle_hook():
 
     def reduce_ufunc(uf):
         name = uf.__name__
-        if UFUNCS.get(name) is uf:
+        if _BOUND.get(name) is uf:
             return _unpickle_ufunc, (name,)
         return numpy_reduce(uf)
 
@@ -85,13 +95,12 @@ def _install_pickle_hook():
 # must find them as sigfast.<name>, which any process can import (whatever
 # level it picks), so that dask.distributed, joblib and multiprocessing work.
 try:
-    for _uf in UFUNCS.values():
+    for _uf in _BOUND.values():
         _uf.__module__ = "sigfast"
 except AttributeError:      # NumPy < 2.2: ufuncs have no writable __module__
     _install_pickle_hook()
 del _uf
-globals().update(UFUNCS)
-globals().update({_alias: UFUNCS[_name] for _alias, _name in _registry.ALIASES.items()})
+globals().update(_BOUND)
 
 
 def show_config(file=None):

@@ -42,7 +42,8 @@ simd_level: Final[Literal["baseline", "avx2", "avx512"]]
 
 @type_check_only
 class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
-    """A sigfast ufunc of one input: e->e, f->f, d->d, g->g (and bfloat16 with ml_dtypes)."""
+    """A sigfast ufunc of one input: e->e, f->f, d->d, g->g (and bfloat16 with ml_dtypes);
+    the SciPy names (expit, log_expit, logit) have ?->d b->d B->d h->d H->d first."""
 
     @property
     def nin(self) -> Literal[1]: ...
@@ -51,7 +52,7 @@ class _UnaryUFunc(np.ufunc):  # type: ignore[misc]
     @property
     def nargs(self) -> Literal[2]: ...
     @property
-    def ntypes(self) -> Literal[4]: ...
+    def ntypes(self) -> Literal[4, 9]: ...
     @property
     def signature(self) -> None: ...
 

@@ -30,10 +30,16 @@ DOC_TAIL = """
 float32 and float64 loops compute natively in that precision; float16 is
 computed in float32 and rounded once to float16; long double is computed in
 long double (a scalar loop); ml_dtypes.bfloat16 (when ml_dtypes is
-installed) is computed in float32 and rounded once to bfloat16; integer and
-bool inputs follow NumPy's casting rules (as np.exp).  Supports ``out=``,
-``where=``, broadcasting and every other ufunc keyword.
+installed) is computed in float32 and rounded once to bfloat16; {ints}
+Supports ``out=``, ``where=``, broadcasting and every other ufunc keyword.
 """
+#: How integer and bool inputs resolve, in :data:`DOC_TAIL`.
+INTS_NUMPY = """integer and
+bool inputs follow NumPy's casting rules (as np.exp: bool, int8, uint8 give
+float16, int16, uint16 float32, wider integers float64)."""
+INTS_SCIPY = """integer and
+bool inputs give float64, as in scipy.special (the first loops of this
+ufunc take bool, int8, uint8, int16 and uint16 and compute in float64)."""
 
 
 class Ufunc:
@@ -49,7 +55,15 @@ class Ufunc:
     doc
         Docstring (the common tail :data:`DOC_TAIL` is added).
     aliases
-        Other public names bound to the same ufunc object.
+        Other public names of the function.  The alias named by ``scipy`` is
+        its own ufunc object (see there); any other is the same object.
+    scipy
+        The function's name in ``scipy.special``, if it has one.  That
+        name's ufunc resolves integer and bool inputs to float64 as SciPy
+        does (loops ``?->d``, ``b->d``, ``B->d``, ``h->d``, ``H->d`` before
+        the float ones), where the NumPy-style name gives float16 for bool,
+        int8 and uint8 and float32 for int16 and uint16 (as np.exp).  It is
+        the main ufunc itself when ``scipy == name`` (``logit``).
     domain
         ``"real"`` (any float; tests sweep the whole finite range) or
         ``"unit"`` (a probability in [0, 1]; NaN outside).
@@ -80,12 +94,14 @@ class Ufunc:
     """
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
-                 special=(), max_ulp=None, cancellation=None, monotone=(), wide32=False):
+                 special=(), max_ulp=None, cancellation=None, monotone=(), wide32=False,
+                 scipy=None):
         self.name = name
         self.nin = nin
         self.family = family
         self.doc = doc
         self.aliases = tuple(aliases)
+        self.scipy = scipy
         self.domain = domain
         self.special = tuple(special)
         self.max_ulp = dict(max_ulp or {"float32": 1.0, "float64": 1.0,
@@ -96,7 +112,18 @@ class Ufunc:
 
     @property
     def full_doc(self):
-        return self.doc + DOC_TAIL
+        if self.scipy == self.name:
+            return self.doc + DOC_TAIL.format(ints=INTS_SCIPY)
+        doc = self.doc + DOC_TAIL.format(ints=INTS_NUMPY)
+        if self.scipy:
+            doc += (f"``{self.scipy}`` is the same function as a separate ufunc "
+                    "that gives float64 for them, as scipy.special does.\n")
+        return doc
+
+    @property
+    def scipy_doc(self):
+        """Docstring of the ``scipy`` alias's own ufunc."""
+        return self.doc + DOC_TAIL.format(ints=INTS_SCIPY)
 
     def __repr__(self):
         return f"Ufunc({self.name!r}, nin={self.nin})"
@@ -110,7 +137,7 @@ UFUNCS = (
         "including subnormal results for x < -87.3 (float32) / -708.4 (float64).\n"
         "sigmoid(-inf) = 0, sigmoid(inf) = 1.\n\n"
         ">>> sigfast.sigmoid([0.0, 2.0])\narray([0.5       , 0.88079708])\n",
-        aliases=("expit",),
+        aliases=("expit",), scipy="expit",
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), 0.0), ((NAN,), NAN)),
         monotone=((-INF, INF, 1),),
     ),
@@ -135,7 +162,7 @@ UFUNCS = (
         "log_sigmoid", 1, "log_sigmoid",
         "Logarithm of the sigmoid, log(1 / (1 + exp(-x))) = -softplus(-x).\n\n"
         "log_sigmoid(+inf) = -0.0, log_sigmoid(-inf) = -inf.\n",
-        aliases=("log_expit",),
+        aliases=("log_expit",), scipy="log_expit",
         special=(((INF,), -0.0), ((-INF,), -INF), ((NAN,), NAN), ((-1000.0,), -1000.0)),
         monotone=((-INF, INF, 1),),
     ),
@@ -150,6 +177,7 @@ UFUNCS = (
         "logit", 1, "logit",
         "Logit, log(p / (1 - p)), the inverse of the sigmoid.\n\n"
         "logit(0) = -inf, logit(1) = inf, NaN outside [0, 1].\n",
+        scipy="logit",
         domain="unit",
         special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
                  ((1.5,), NAN), ((NAN,), NAN)),
@@ -200,6 +228,9 @@ UFUNCS = (
 BY_NAME = {u.name: u for u in UFUNCS}
 #: public alias -> ufunc name
 ALIASES = {a: u.name for u in UFUNCS for a in u.aliases}
+#: SciPy name -> ufunc name, for the ufuncs whose SciPy name resolves
+#: integer inputs as SciPy does (see Ufunc.scipy)
+SCIPY = {u.scipy: u.name for u in UFUNCS if u.scipy}
 UNARY = tuple(u.name for u in UFUNCS if u.nin == 1)
 BINARY = tuple(u.name for u in UFUNCS if u.nin == 2)
 NAMES = UNARY + BINARY

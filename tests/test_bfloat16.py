@@ -154,6 +154,14 @@ def test_losses_accept_bfloat16_computed_in_float32():
                                       sigfast.sigmoid_focal_loss(z32, y32, reduction=red))
 
 
+def test_scipy_named_ufuncs_have_bfloat16_loops():
+    # expit and log_expit are ufunc objects of their own: they get the loop too
+    for alias, name in (("expit", "sigmoid"), ("log_expit", "log_sigmoid")):
+        got = getattr(sigfast, alias)(ALL[:4096])
+        assert got.dtype == BF
+        assert same_bf16(got, getattr(sigfast, name)(ALL[:4096]))
+
+
 def test_registration_is_idempotent():
     mod = _dispatch.active().ufuncs
     mod.register_bfloat16(BF.num)                 # a second call changes nothing

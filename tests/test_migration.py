@@ -61,7 +61,8 @@ def test_scipy_special_rows(dtype):
     x = logits(dtype)
     p = probs(dtype)
     close(sigfast.sigmoid(x), sp.expit(x), dtype)
-    assert sigfast.expit is sigfast.sigmoid and sigfast.log_expit is sigfast.log_sigmoid
+    close(sigfast.expit(x), sp.expit(x), dtype)
+    close(sigfast.log_expit(x), sp.log_expit(x), dtype)
     close(sigfast.log_sigmoid(x), sp.log_expit(x), dtype)
     close(sigfast.logit(p), sp.logit(p), dtype)
     close(sigfast.sigmoid_grad(x), sp.expit(x) * sp.expit(-x), dtype, rtol=3 * RTOL[dtype])
@@ -73,6 +74,50 @@ def test_scipy_special_rows(dtype):
     # the documented difference: SciPy flushes subnormal results to 0
     if dtype is np.float64:
         assert sp.expit(-720.0) == 0 and sigfast.sigmoid(-720.0) > 0
+
+
+#: Every NumPy integer type (C names, so long and longlong both appear) and bool.
+INT_CODES = "?bBhHiIlLqQ"
+
+
+@pytest.mark.parametrize("code", INT_CODES)
+@pytest.mark.parametrize("name", ["expit", "log_expit", "logit"])
+def test_scipy_names_on_integers_give_float64_as_scipy(name, code):
+    # expit(np.int8(3)) was float16 (0.9526): the SciPy names follow SciPy,
+    # the NumPy names keep np.exp's rule (bool, int8, uint8 -> float16;
+    # int16, uint16 -> float32)
+    sp = pytest.importorskip("scipy.special")
+    ours, theirs = getattr(sigfast, name), getattr(sp, name)
+    info = np.iinfo(code) if code != "?" else None
+    vals = [0, 1] if info is None else sorted({0, 1, 3, info.max, info.min, info.max // 2})
+    x = np.array(vals, dtype=code)
+    with np.errstate(all="ignore"):
+        got, want = ours(x), theirs(x)
+        exact = ours(x.astype(np.float64))
+        # strided and scalar inputs too
+        got_strided = ours(np.repeat(x, 2)[::2])
+        got_scalar = [ours(v) for v in x]
+    assert got.dtype == want.dtype == np.float64
+    assert got_strided.dtype == np.float64
+    assert all(type(v) is np.float64 for v in got_scalar)
+    np.testing.assert_array_equal(got, exact)            # same kernel as float64
+    np.testing.assert_array_equal(got_strided, exact)
+    np.testing.assert_array_equal(np.array(got_scalar), exact)
+    np.testing.assert_allclose(got, want, rtol=4 * 2.0 ** -52, atol=0)
+    main = {"expit": sigfast.sigmoid, "log_expit": sigfast.log_sigmoid}.get(name)
+    if main is not None:
+        with np.errstate(all="ignore"):
+            assert main(x).dtype == np.exp(x).dtype
+
+
+@pytest.mark.parametrize("name", ["expit", "log_expit", "logit"])
+def test_scipy_names_keep_float_dtypes(name):
+    # float16 stays float16 (SciPy gives float64: it has no float16 loop),
+    # float32 float32, float64 float64, long double long double
+    for dt in (np.float16, np.float32, np.float64, np.longdouble):
+        x = np.array([0.25, 0.5], dt)
+        assert getattr(sigfast, name)(x).dtype == dt
+        assert type(getattr(sigfast, name)(x[0])) is dt
 
 
 # ------------------------------------------------------------------ PyTorch

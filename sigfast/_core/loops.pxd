@@ -357,3 +357,54 @@ cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_i
         bf16_scatter(args[2] + off * steps[2], steps[2], by, m)
         off += m
     sf_fpstate_restore(flags)
+
+
+# ---------------------------------------------------------------------------
+# Integer and bool inputs of the SciPy-named ufuncs (expit, log_expit,
+# logit): widened to float64 in blocks and run through the float64 kernel,
+# so the result is float64 as in scipy.special (NumPy's own resolution would
+# pick the float16 or float32 loop for the narrow types, as np.exp does).
+# ---------------------------------------------------------------------------
+
+cdef enum:
+    INT_BOOL = 0
+    INT_I8 = 1
+    INT_U8 = 2
+    INT_I16 = 3
+    INT_U16 = 4
+
+
+cdef inline void int_gather(double* dst, const char* src, npy_intp step, Py_ssize_t m,
+                            int code) noexcept nogil:
+    cdef Py_ssize_t j
+    if code == INT_BOOL:
+        # any non-zero byte is True, as NumPy's bool -> double cast
+        for j in range(m):
+            dst[j] = 1.0 if (<const unsigned char*>(src + j * step))[0] else 0.0
+    elif code == INT_I8:
+        for j in range(m):
+            dst[j] = (<const signed char*>(src + j * step))[0]
+    elif code == INT_U8:
+        for j in range(m):
+            dst[j] = (<const unsigned char*>(src + j * step))[0]
+    elif code == INT_I16:
+        for j in range(m):
+            dst[j] = (<const short*>(src + j * step))[0]
+    else:
+        for j in range(m):
+            dst[j] = (<const unsigned short*>(src + j * step))[0]
+
+
+cdef inline void int_unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
+                                ukern_t kern, int code) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off = 0, m
+    cdef double bx[BLOCK]
+    cdef double by[BLOCK]
+    cdef sf_fpstate state = sf_fpstate_save()
+    while off < n:
+        m = BLOCK if n - off > BLOCK else n - off
+        int_gather(bx, args[0] + off * steps[0], steps[0], m, code)
+        kern(<const char*>bx, <char*>by, m)
+        scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, 8)
+        off += m
+    sf_fpstate_restore(state)
