@@ -64,6 +64,25 @@ def _positive(text):
     return n
 
 
+def _peers(text):
+    out = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in out if p not in _bench.PEERS]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown peer {bad[0]!r} (valid: {', '.join(_bench.PEERS)}; '' for none)")
+    return list(dict.fromkeys(out))
+
+
+def _output_path(text):
+    # Checked before the benchmark (about 22 s), not when the file is written.
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} of {text!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} of {text!r} is not writable")
+    return text
+
+
 def parser():
     default_threads = sigfast.get_num_threads()
     ap = argparse.ArgumentParser(
@@ -77,7 +96,7 @@ def parser():
     ap.add_argument("--threads", type=_threads, help="comma-separated thread counts, "
                     f"'default' = {default_threads} (default: 1,default)")
     ap.add_argument("--rounds", type=_positive, help="timing rounds (default 5; --quick: 3)")
-    ap.add_argument("--peers", default=",".join(_bench.PEERS),
+    ap.add_argument("--peers", type=_peers, default=list(_bench.PEERS),
                     help="peers to compare with when importable "
                     "(default scipy,torch,jax; '' for none)")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
@@ -87,10 +106,10 @@ def parser():
     ap.add_argument("--no-bench", action="store_true",
                     help="only the self-check and the configuration")
     ap.add_argument("--no-check", action="store_true", help="skip the self-check")
-    ap.add_argument("--plot", metavar="FILE.png",
+    ap.add_argument("--plot", metavar="FILE.png", type=_output_path,
                     help="plot Gelem/s vs size (1e3..1e7) for sigmoid, "
                     "log_sigmoid, bce_with_logits at float32 (needs matplotlib)")
-    ap.add_argument("--json", metavar="FILE", help="write all results as JSON")
+    ap.add_argument("--json", metavar="FILE", type=_output_path, help="write all results as JSON")
     return ap
 
 
@@ -117,7 +136,7 @@ def main(argv=None):
     sizes = args.sizes or ([100_000] if args.quick else [100_000, 1_000_000])
     threads = args.threads or list(dict.fromkeys([1, sigfast.get_num_threads()]))
     rounds = args.rounds or (3 if args.quick else 5)
-    peers = [p for p in args.peers.split(",") if p.strip()]
+    peers = args.peers
     if args.plot:
         try:
             import matplotlib  # noqa: F401
@@ -127,7 +146,7 @@ def main(argv=None):
             return 2
 
     t0 = time.perf_counter()
-    report = {"config": None, "self_check": None, "results": [], "plot": None}
+    report = {"config": None, "self_check": None, "results": [], "plot": None, "load": None}
     ok = True
     if not args.no_check:
         ok, report["self_check"] = self_check()
@@ -141,11 +160,19 @@ def main(argv=None):
         _print_bench_header(have, peers, rounds, args.malloc)
         print()
         funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+        before = _bench.load_average()
         recs = _bench.measure_isolated(funcs, list(_bench.DTYPES), sizes, threads,
                                        peers=list(have), rounds=rounds,
                                        progress=True, malloc=args.malloc)
+        after = _bench.load_average()
+        cpus = report["config"]["cpus"]
+        busy = _bench.busy_threads(before, after, cpus, threads)
         report["results"] = recs
-        _bench.print_table(recs, have)
+        report["load"] = {"before": before, "after": after, "cpus": cpus,
+                          "busy_threads": busy}
+        _bench.print_table(recs, have, busy=busy)
+        if busy:
+            print("\n" + _bench.busy_warning(before, after, cpus, busy))
     if args.plot:
         have = _bench.available_peers(peers)
         report["plot"] = _bench.plot(args.plot, list(have), threads[-1],

@@ -121,3 +121,118 @@ def test_cli_no_check_says_skipped():
     assert last.startswith("self-check skipped (--no-check); ")
     assert "all checks passed" not in proc.stdout and "PASS" not in proc.stdout
     assert "SIMD active" in proc.stdout           # the configuration still printed
+
+
+# --- CLI polish (issue 24, item 5) ---
+
+def test_cli_unknown_peer_is_a_clean_error(capsys):
+    from sigfast.__main__ import main
+    with pytest.raises(SystemExit) as exc:
+        main(["--peers", "scipy,bogus", "--no-check"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --peers: unknown peer 'bogus' (valid: scipy, torch, jax; '' for none)" in err
+    assert "Traceback" not in err
+
+
+def test_cli_peers_parsed():
+    from sigfast.__main__ import parser
+    assert parser().parse_args(["--peers", "torch, scipy,torch"]).peers == ["torch", "scipy"]
+    assert parser().parse_args(["--peers", ""]).peers == []
+    assert parser().parse_args([]).peers == list(_bench.PEERS)
+
+
+@pytest.mark.parametrize("opt", ["--plot", "--json"])
+def test_cli_output_in_a_missing_folder_fails_before_any_work(opt, tmp_path, monkeypatch, capsys):
+    from sigfast import __main__ as cli
+    ran = []
+    monkeypatch.setattr(cli, "self_check", lambda: ran.append("check") or (True, {}))
+    monkeypatch.setattr(_bench, "measure_isolated", lambda *a, **k: ran.append("bench") or [])
+    target = tmp_path / "missing" / "out.png"
+    with pytest.raises(SystemExit) as exc:
+        cli.main([opt, str(target)])
+    assert exc.value.code == 2 and ran == []
+    err = capsys.readouterr().err
+    assert f"argument {opt}: folder '{tmp_path / 'missing'}' of '{target}' does not exist" in err
+
+
+def test_progress_line_fits_the_terminal_and_clears_longer_labels():
+    out = io.StringIO()
+    prog = _bench.Progress(force=True, stream=out, columns=80)
+    prog(0, 3, "bce_with_logits_grad float64 n=1e6 threads=2 " + "x" * 60)
+    prog(1, 3, "short")
+    prog(3, 3, "")
+    parts = out.getvalue().split("\r")
+    assert parts[0] == "" and parts[-1] == ""
+    # every write is exactly 79 columns: never wraps, always covers the last
+    assert [len(p) for p in parts[1:-1]] == [79] * 4
+    assert parts[1].startswith("[........................] 0/3 ")
+    assert parts[2].rstrip().endswith("short") and parts[4] == " " * 79
+
+
+def test_progress_width_follows_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    _bench.Progress(force=True, stream=out)(1, 2, "y" * 100)
+    assert out.getvalue() == "\r" + ("[############............] 1/2 "
+                                     + out.getvalue()[32:])[:59]
+    assert len(out.getvalue()) == 60
+
+
+@pytest.mark.parametrize("before, after, cpus, threads, busy", [
+    (0.2, 2.1, 2, [1, 2], []),          # idle: after counts our own 2 threads
+    (0.3, 0.9, 16, [1, 16], []),
+    (6.2, 7.9, 2, [1, 2], [1, 2]),      # the loaded 2-core machine of the issue
+    (1.0, 1.5, 2, [1, 2], [2]),         # one other busy process: 2 threads share
+    (0.1, 4.5, 2, [1, 2], [1, 2]),      # load arrived during the run
+    (None, 3.0, 2, [1, 2], []),         # no load average (Windows)
+])
+def test_busy_threads(before, after, cpus, threads, busy):
+    assert _bench.busy_threads(before, after, cpus, threads) == busy
+
+
+def _fake_records(threads):
+    return [{"func": "sigmoid", "dtype": "float32", "n": 1000, "threads": th,
+             "gelems": {"sigfast": 1.0, "numpy": 0.5}, "speedup": {"numpy": 2.0}}
+            for th in threads]
+
+
+def test_cli_flags_the_table_on_a_busy_machine(monkeypatch, capsys, tmp_path):
+    from sigfast import __main__ as cli
+    loads = iter([6.2, 7.9])
+    monkeypatch.setattr(_bench, "load_average", lambda: next(loads))
+    monkeypatch.setattr(_bench, "measure_isolated",
+                        lambda funcs, dtypes, sizes, threads, **k: _fake_records(threads))
+    monkeypatch.setattr(_bench, "metadata", lambda peers: {"cpus": 2})
+    js = tmp_path / "r.json"
+    assert cli.main(["--no-check", "--peers", "", "--threads", "1,2", "--json", str(js)]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.startswith("sigmoid ")]
+    assert len(rows) == 2 and all(r.endswith(" !") for r in rows)
+    assert ("WARNING: busy machine: load average 6.20 before and 7.90 after the "
+            "benchmark, on 2 CPUs.  Rows marked '!' (threads = 1, 2)") in out
+    import json
+    assert json.loads(js.read_text())["load"] == {"before": 6.2, "after": 7.9, "cpus": 2,
+                                                   "busy_threads": [1, 2]}
+
+
+def test_cli_idle_machine_has_no_flag(monkeypatch, capsys):
+    from sigfast import __main__ as cli
+    loads = iter([0.1, 1.2])
+    monkeypatch.setattr(_bench, "load_average", lambda: next(loads))
+    monkeypatch.setattr(_bench, "measure_isolated",
+                        lambda funcs, dtypes, sizes, threads, **k: _fake_records(threads))
+    monkeypatch.setattr(_bench, "metadata", lambda peers: {"cpus": 2})
+    assert cli.main(["--no-check", "--peers", "", "--threads", "1,2"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.startswith("sigmoid ")]
+    assert len(rows) == 2 and not any(r.endswith("!") for r in rows)
+    assert "busy machine" not in out
+
+
+def test_contributing_says_the_editable_rebuild_is_silent():
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parent.parent / "CONTRIBUTING.md").read_text()
+    assert "The first import after an edit rebuilds, silently." in text
+    assert "MESONPY_EDITABLE_VERBOSE=1" in text
+    assert "-Ceditable-verbose=true" in text

@@ -11,15 +11,16 @@ and ``bench/check_ratios.py`` (private).
 """
 from .peers import (COMPARE, LOSS_NAMES, PEER_SRC, PEERS, UFUNC_NAMES, available_peers,
                     jax_config, load_peer)
-from .report import Progress, fmt_n, fmt_ratio, metadata, plot, print_table
+from .report import (Progress, busy_threads, busy_warning, fmt_n, fmt_ratio, load_average,
+                     metadata, plot, print_table)
 from .runner import (DTYPES, JAX_SINGLE_THREAD_FLAGS, TUNED_MALLOC_ENV, make_inputs,
                      malloc_config, measure, measure_isolated, measure_one, with_malloc)
 from .timer import Timing, time_interleaved
 
 __all__ = [
     "COMPARE", "LOSS_NAMES", "PEER_SRC", "PEERS", "UFUNC_NAMES", "available_peers",
-    "jax_config", "load_peer", "Progress", "fmt_n", "fmt_ratio", "metadata", "plot",
-    "print_table", "DTYPES", "JAX_SINGLE_THREAD_FLAGS", "TUNED_MALLOC_ENV",
+    "jax_config", "load_peer", "Progress", "busy_threads", "busy_warning", "fmt_n",
+    "fmt_ratio", "load_average", "metadata", "plot", "print_table", "DTYPES", "JAX_SINGLE_THREAD_FLAGS", "TUNED_MALLOC_ENV",
     "make_inputs", "malloc_config", "measure", "measure_isolated", "measure_one",
     "with_malloc", "Timing", "time_interleaved",
 ]

@@ -1,5 +1,6 @@
 """Presenting measurements: number formats, the progress line, the
 speed-up table, the throughput plot and the metadata stored beside results."""
+import os
 import sys
 import time
 
@@ -34,9 +35,10 @@ def metadata(peers=P.PEERS):
     }
 
 
-def print_table(records, peers, stream=sys.stdout):
+def print_table(records, peers, stream=None, busy=()):
     """One line per record: sigfast's Gelem/s and its speed-up over NumPy
-    and each peer."""
+    and each peer; rows of a thread count in ``busy`` end in ``!``."""
+    stream = stream or sys.stdout
     cols = ["numpy"] + [p for p in P.PEERS if p in peers]
     head = (f"{'function':<26} {'dtype':<8} {'n':>4} {'thr':>3} "
             f"{'sigfast':>8} " + " ".join(f"{'x' + c:>7}" for c in cols))
@@ -46,7 +48,43 @@ def print_table(records, peers, stream=sys.stdout):
         ratios = [fmt_ratio(r["speedup"].get(c)) for c in cols]
         print(f"{r['func']:<26} {r['dtype']:<8} {fmt_n(r['n']):>4} "
               f"{r['threads']:>3} {r['gelems']['sigfast']:>8.3f} "
-              + " ".join(f"{x:>7}" for x in ratios), file=stream)
+              + " ".join(f"{x:>7}" for x in ratios)
+              + (" !" if r["threads"] in busy else ""), file=stream)
+
+
+def load_average():
+    """The 1-minute load average, or None where the OS keeps none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def busy_threads(before, after, cpus, threads):
+    """The thread counts whose timings other work on the machine spoiled.
+
+    The other processes' load is taken as the larger of the 1-minute load
+    average before the benchmark and the one after it less the benchmark's
+    own threads (the average still counts them).  A run with T threads is
+    flagged when that load plus T exceeds the CPUs by more than half a CPU:
+    its threads, and the multi-threaded peers' (PyTorch, JAX), then shared
+    cores, which once showed as 55-340x "speed-ups" over PyTorch at 2
+    threads on a loaded 2-core machine.  Without a load average: none.
+    """
+    if before is None or after is None:
+        return []
+    others = max(before, after - max(threads))
+    return [t for t in threads if others + t > cpus + 0.5]
+
+
+def busy_warning(before, after, cpus, busy):
+    """The line printed under a table measured on a busy machine."""
+    rows = ", ".join(str(t) for t in busy)
+    return (f"WARNING: busy machine: load average {before:.2f} before and "
+            f"{after:.2f} after the benchmark, on {cpus} CPUs.  Rows marked '!' "
+            f"(threads = {rows}) shared cores with other work: their timings, "
+            "and above all the speed-ups over multi-threaded peers, are "
+            "unreliable.  Rerun on an idle machine.")
 
 
 #: Fixed colour per candidate, so every panel of the plot matches.

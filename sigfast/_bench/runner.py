@@ -8,6 +8,7 @@ supports it.  Nothing here asserts on speed.
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,23 +46,31 @@ def fmt_n(n):
 
 class Progress:
     """A single updating progress line on stderr (silent when stderr is not
-    a terminal, unless ``force``)."""
+    a terminal, unless ``force``).
 
-    def __init__(self, force=False, stream=None):
+    Every update is cut and padded to one column less than the terminal's
+    width (``columns``; default ``shutil.get_terminal_size``, which honours
+    ``COLUMNS``): a longer line wraps, and ``\r`` then returns only to the
+    start of the wrapped part, leaving fragments; a shorter one must
+    overwrite what the previous, longer label left."""
+
+    def __init__(self, force=False, stream=None, columns=None):
         self.stream = stream or sys.stderr
         self.enabled = force or self.stream.isatty()
         self.t0 = time.perf_counter()
+        cols = columns or shutil.get_terminal_size(fallback=(80, 24)).columns
+        self.width = max(cols - 1, 20)
 
     def __call__(self, done, total, label):
         if not self.enabled:
             return
-        width = 24
-        fill = int(width * done / max(total, 1))
-        line = (f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} "
+        bar = 24
+        fill = int(bar * done / max(total, 1))
+        line = (f"[{'#' * fill}{'.' * (bar - fill)}] {done}/{total} "
                 f"{time.perf_counter() - self.t0:5.1f}s {label}")
-        self.stream.write(line.ljust(78)[:100])
+        self.stream.write("\r" + line[:self.width].ljust(self.width))
         if done >= total:
-            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.write("\r" + " " * self.width + "\r")
         self.stream.flush()
 
 _INPUT_CACHE = {}
