@@ -3,6 +3,7 @@ every install line, the single version, the NumPy floor, the development
 requirements; and the two install-time guards (the pickle hook for old NumPy,
 the check that refuses an editable build in a throw-away environment)."""
 import importlib.metadata
+import io
 import importlib.util
 import pathlib
 import pickle
@@ -159,3 +160,94 @@ def test_ufuncs_pickle_by_name_in_this_process():
     for name, uf in sigfast.UFUNCS.items():
         assert pickle.loads(pickle.dumps(uf)) is uf
         assert b"sigfast" in pickle.dumps(uf)
+
+
+# ------------------------------------------------------------------ licences in the wheel
+
+#: sha256 of the GPLv3 text as gnu.org and Debian's base-files
+#: (/usr/share/common-licenses/GPL-3) ship it.
+GPL3_SHA256 = "3972dc9744f6499f0f9b2dbf76696f2ae7ad8af9b23dde66d6af86c9dfb36986"
+GCC_TEXTS = ("GCC_RUNTIME_LIBRARY_EXCEPTION.txt", "GPL-3.0.txt")
+
+
+def test_gpl3_text_is_the_complete_license():
+    import hashlib
+    data = (ROOT / "tools" / "GPL-3.0.txt").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == GPL3_SHA256
+    text = data.decode()
+    for mark in ("GNU GENERAL PUBLIC LICENSE", "Version 3, 29 June 2007", "TERMS AND CONDITIONS",
+                 "7. Additional Terms.", "17. Interpretation of Sections 15 and 16.",
+                 "END OF TERMS AND CONDITIONS", "How to Apply These Terms to Your New Programs"):
+        assert mark in text, mark
+    debian = pathlib.Path("/usr/share/common-licenses/GPL-3")
+    if debian.is_file():
+        assert debian.read_bytes() == data
+    # the exception names the license it modifies
+    assert "GNU General Public License" in (ROOT / "tools" / GCC_TEXTS[0]).read_text()
+
+
+def _wheel_cmds():
+    """The add_wheel_license.py commands of cibuildwheel's Linux repair step."""
+    cmds = pyproject()["tool"]["cibuildwheel"]["linux"]["repair-wheel-command"]
+    return [c for c in cmds if "add_wheel_license.py" in c]
+
+
+def test_wheel_builds_add_both_gcc_texts():
+    # cibuildwheel (pyproject.toml) and tools/build_wheel.sh add both files,
+    # only to wheels that bundle libgomp
+    cmds = _wheel_cmds()
+    for name in GCC_TEXTS:
+        assert [c for c in cmds if f"tools/{name} " in c and "--if-bundled '*.libs/libgomp*'" in c]
+    sh = (ROOT / "tools" / "build_wheel.sh").read_text()
+    assert 'for lic_txt in "$EXCEPTION_TXT" "$GPL_TXT"; do' in sh
+    assert sh.count('for lic_txt in "$EXCEPTION_TXT" "$GPL_TXT"; do') == 2   # add, then verify
+    assert "GPL_TXT=$ROOT/tools/GPL-3.0.txt" in sh
+
+
+def _fake_wheel(path, members):
+    import zipfile
+    add = load_tool("add_wheel_license")
+    di = "sigfast_ufuncs-0.1.0.dist-info"
+    files = {f"{di}/METADATA": b"Metadata-Version: 2.4\nName: sigfast-ufuncs\nVersion: 0.1.0\n"
+                               b"License-Expression: BSD-3-Clause\nLicense-File: LICENSE\n\nbody\n",
+             f"{di}/licenses/LICENSE": b"BSD\n", **{m: b"x" for m in members}}
+    record = "".join(f"{n},{add._record_hash(d)},{len(d)}\n" for n, d in files.items())
+    files[f"{di}/RECORD"] = (record + f"{di}/RECORD,,\n").encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in files.items():
+            z.writestr(n, d)
+    return di
+
+
+def test_wheel_with_libgomp_gets_the_exception_and_the_gpl(tmp_path):
+    import csv
+    import zipfile
+    add = load_tool("add_wheel_license")
+    whl = tmp_path / "sigfast_ufuncs-0.1.0-cp311-cp311-manylinux_2_28_x86_64.whl"
+    di = _fake_wheel(whl, ["sigfast/_openmp.so", "sigfast_ufuncs.libs/libgomp-a34b3233.so.1.0.0"])
+    plain = tmp_path / "plain" / "sigfast_ufuncs-0.1.0-cp311-cp311-macosx_11_0_arm64.whl"
+    plain.parent.mkdir()
+    _fake_wheel(plain, ["sigfast/_openmp.so"])
+    # the two commands cibuildwheel runs, on the folder holding the wheel
+    for cmd in _wheel_cmds():
+        lic = cmd.split()[2].replace("{project}", str(ROOT))
+        for folder in (tmp_path, plain.parent):
+            assert add.main([lic, str(folder), "--if-bundled", "*.libs/libgomp*"]) == 0
+    with zipfile.ZipFile(whl) as z:
+        for name in GCC_TEXTS:
+            assert z.read(f"{di}/licenses/{name}") == (ROOT / "tools" / name).read_bytes()
+        meta = z.read(f"{di}/METADATA").decode()
+        head = meta.split("\n\n")[0].splitlines()
+        assert [ln for ln in head if ln.startswith("License-File:")] == [
+            "License-File: LICENSE", f"License-File: {GCC_TEXTS[0]}", f"License-File: {GCC_TEXTS[1]}"]
+        assert meta.endswith("\n\nbody\n")
+        rows = list(csv.reader(io.StringIO(z.read(f"{di}/RECORD").decode())))
+        listed = {r[0] for r in rows}
+        assert listed == set(z.namelist())
+        for name, digest, size in rows:
+            if name.endswith("RECORD"):
+                continue
+            data = z.read(name)
+            assert digest == add._record_hash(data) and int(size) == len(data), name
+    with zipfile.ZipFile(plain) as z:                   # no libgomp: left alone
+        assert not [n for n in z.namelist() if n.endswith(GCC_TEXTS)]

@@ -6,9 +6,9 @@
 # Run from the repository root (it cd's there itself). Steps:
 #   1. python -m build --wheel                  (isolated build, PyPI build deps)
 #   2. auditwheel repair                        (bundles libgomp into sigfast_ufuncs.libs/)
-#   3. add the GCC Runtime Library Exception to the wheel's
-#      *.dist-info/licenses/ (+ License-File in METADATA, RECORD rewritten;
-#      tools/add_wheel_license.py), then check it with `wheel unpack`
+#   3. add the GCC Runtime Library Exception and the GPLv3 it modifies to the
+#      wheel's *.dist-info/licenses/ (+ License-File in METADATA, RECORD
+#      rewritten; tools/add_wheel_license.py), then check it with `wheel unpack`
 #                                                -> dist/<manylinux wheel>
 #   4. sigfast's own extension modules need no glibc symbol newer than
 #      $SIGFAST_GLIBC_MAX (2.28, the manylinux_2_28 baseline)
@@ -58,6 +58,8 @@ PYTAG=$("$PYTHON" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_in
 # the wheel is built for the tools venv's interpreter, i.e. for $PYTHON
 TOOLS_VENV=$WORK/tools-venv-$PYTAG
 EXCEPTION_TXT=$ROOT/tools/GCC_RUNTIME_LIBRARY_EXCEPTION.txt
+# the complete GPLv3 (Debian's /usr/share/common-licenses/GPL-3, verbatim)
+GPL_TXT=$ROOT/tools/GPL-3.0.txt
 # The distribution (pyproject.toml's name, "sigfast-ufuncs") as it appears in
 # file names (wheel, sdist, dist-info, auditwheel's .libs folder); the import
 # package stays sigfast/.
@@ -117,13 +119,16 @@ PLAT_TAG=${PLAT_TAG##*-}
 echo "repaired: $WHEEL_NAME (platform tag $PLAT_TAG)"
 
 # --------------------------------------------------------------------------
-step "add GCC Runtime Library Exception to the wheel's licenses"
+step "add the GCC Runtime Library Exception and the GPLv3 to the wheel's licenses"
 [ -f "$EXCEPTION_TXT" ] || die "missing $EXCEPTION_TXT"
+[ -f "$GPL_TXT" ] || die "missing $GPL_TXT"
 # tools/add_wheel_license.py (stdlib only; cibuildwheel's repair step runs the
 # same) adds dist-info/licenses/<file> + License-File and rewrites RECORD.
 WHEEL=$DIST/$WHEEL_NAME
 cp -f "$REP_WHEEL" "$WHEEL"
-"$TPY" "$ROOT/tools/add_wheel_license.py" "$EXCEPTION_TXT" "$WHEEL" --if-bundled '*.libs/libgomp*'
+for lic_txt in "$EXCEPTION_TXT" "$GPL_TXT"; do
+    "$TPY" "$ROOT/tools/add_wheel_license.py" "$lic_txt" "$WHEEL" --if-bundled '*.libs/libgomp*'
+done
 # re-read with `wheel unpack`, which checks every file against its RECORD hash
 rm -rf "$WORK/verify"
 "$TPY" -m wheel unpack -d "$WORK/verify" "$WHEEL" > /dev/null || die "RECORD check failed for $WHEEL"
@@ -132,15 +137,18 @@ GOMP_LIBS=("$CHECK_TREE"/"$DIST_FILE".libs/libgomp*.so*)
 BUNDLED_OMP=""
 if [ ${#GOMP_LIBS[@]} -gt 0 ]; then
     BUNDLED_OMP=$(basename "${GOMP_LIBS[0]}")
-    lic=$(echo "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt)
-    cmp -s "$lic" "$EXCEPTION_TXT" || die "exception text missing from $WHEEL"
-    grep -q '^License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt$' "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/METADATA ||
-        die "METADATA lacks License-File: GCC_RUNTIME_LIBRARY_EXCEPTION.txt"
-    grep -q 'licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt,sha256=' "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/RECORD ||
-        die "RECORD has no entry for the exception text"
-    echo "bundled $BUNDLED_OMP; licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt in the wheel (RECORD hashes verified)"
+    for lic_txt in "$EXCEPTION_TXT" "$GPL_TXT"; do
+        lic_name=$(basename "$lic_txt")
+        lic=$(echo "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/licenses/"$lic_name")
+        cmp -s "$lic" "$lic_txt" || die "$lic_name missing from $WHEEL"
+        grep -q "^License-File: $lic_name\$" "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/METADATA ||
+            die "METADATA lacks License-File: $lic_name"
+        grep -q "licenses/$lic_name,sha256=" "$CHECK_TREE"/"$DIST_FILE"-*.dist-info/RECORD ||
+            die "RECORD has no entry for $lic_name"
+    done
+    echo "bundled $BUNDLED_OMP; licenses/GCC_RUNTIME_LIBRARY_EXCEPTION.txt and licenses/GPL-3.0.txt in the wheel (RECORD hashes verified)"
 else
-    echo "WARNING: no libgomp bundled (built without OpenMP?); no exception text added"
+    echo "WARNING: no libgomp bundled (built without OpenMP?); no GCC licence texts added"
 fi
 echo "final wheel: $WHEEL"
 
