@@ -207,3 +207,93 @@ def test_torch_losses(torch):
     p = sigfast.sigmoid(z)
     close(sigfast.binary_cross_entropy(p, y),
           F.binary_cross_entropy(torch.from_numpy(p), ty).numpy(), np.float64, rtol=1e-12)
+
+
+# ------------------------------------------------------------------ half types
+
+def _half_dtypes():
+    out = [np.dtype(np.float16)]
+    try:
+        import ml_dtypes
+        out.append(np.dtype(ml_dtypes.bfloat16))
+    except ImportError:                 # pragma: no cover - depends on the environment
+        pass
+    return out
+
+
+HALF = _half_dtypes()
+#: rounding a float32 result to a half type: 0.5 ulp, plus the float32 error
+#: carried into the rare double-rounding case
+HALF_BOUND = 0.5 + 2.0 ** -12
+
+
+# the recipes of docs/migration.md, as written there
+def softplus_torch(x, beta=1.0, threshold=20.0):
+    xw = x.astype(np.float32) if x.dtype.itemsize == 2 else x   # float16, bfloat16
+    y = np.where(beta * xw > threshold, xw, sigfast.softplus(beta * xw) / xw.dtype.type(beta))
+    return y.astype(x.dtype, copy=False)
+
+
+def logit_torch(p, eps):
+    pw = p.astype(np.float32) if p.dtype.itemsize == 2 else p
+    lo = pw.dtype.type(eps)
+    return sigfast.logit(np.clip(pw, lo, 1 - lo)).astype(p.dtype, copy=False)
+
+
+def every_value(dt):
+    v = np.arange(1 << 16, dtype=np.uint16).view(dt)
+    return v[np.isfinite(v.astype(np.float32))]
+
+
+def half_ulp(got, exact, dt):
+    from sigfast._testing import ulp_errors
+    return ulp_errors(got, exact, np.zeros_like(exact), dt)
+
+
+def test_half_recipes_are_in_the_docs():
+    import inspect
+    import pathlib
+    doc = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "migration.md").read_text()
+    for f in (softplus_torch, logit_torch):
+        assert inspect.getsource(f) in doc, f.__name__
+
+
+@pytest.mark.parametrize("beta", [1.0, 2.0, 0.5, 3.0, 1.7])
+@pytest.mark.parametrize("dt", HALF, ids=lambda d: d.name)
+def test_softplus_recipe_on_half_types(dt, beta):
+    x = every_value(dt)
+    x = x[np.abs(x.astype(np.float32)) < 60]
+    xd = x.astype(np.float64)
+    exact = np.where(beta * xd > 20, xd, np.logaddexp(0, beta * xd) / beta)
+    got = softplus_torch(x, beta)
+    assert got.dtype == dt
+    assert half_ulp(got, exact, dt).max() <= HALF_BOUND
+    if beta == 3.0:
+        # the literal recipe in the half type: 7.6 (float16) / 71.8 (bfloat16) ulp
+        b = dt.type(beta)
+        literal = np.where(b * x > 20, x, sigfast.softplus(b * x) / b)
+        assert half_ulp(literal, exact, dt).max() > 7
+
+
+@pytest.mark.parametrize("beta", [2.0, 0.5, 3.0])
+@pytest.mark.parametrize("dt", HALF, ids=lambda d: d.name)
+def test_softplus_recipe_equals_torch_on_half_types(torch, dt, beta):
+    x = every_value(dt)
+    x = x[np.abs(x.astype(np.float32)) < 60]
+    tdt = torch.float16 if dt == np.float16 else torch.bfloat16
+    want = torch.nn.functional.softplus(torch.from_numpy(x.astype(np.float32)).to(tdt), beta=beta)
+    want = want.to(torch.float32).numpy().astype(dt)
+    np.testing.assert_array_equal(softplus_torch(x, beta).view(np.uint16), want.view(np.uint16))
+
+
+@pytest.mark.parametrize("eps", [1e-6, 1e-3, 0.01, 0.1])
+@pytest.mark.parametrize("dt", HALF, ids=lambda d: d.name)
+def test_logit_recipe_on_half_types(dt, eps):
+    p = every_value(dt)
+    p = p[(p.astype(np.float32) >= 0) & (p.astype(np.float32) <= 1)]
+    pf = np.clip(p.astype(np.float32), np.float32(eps), 1 - np.float32(eps)).astype(np.float64)
+    exact = np.log(pf / (1 - pf))
+    got = logit_torch(p, eps)
+    assert got.dtype == dt
+    assert np.all(np.isfinite(got.astype(np.float32)))   # literal: inf at p = 1 for small eps
+    assert half_ulp(got, exact, dt).max() <= HALF_BOUND
