@@ -251,3 +251,26 @@ def test_wheel_with_libgomp_gets_the_exception_and_the_gpl(tmp_path):
             assert digest == add._record_hash(data) and int(size) == len(data), name
     with zipfile.ZipFile(plain) as z:                   # no libgomp: left alone
         assert not [n for n in z.namelist() if n.endswith(GCC_TEXTS)]
+
+
+# ------------------------------------------------------------------ README as the index page
+
+def test_readme_is_the_short_index_page():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 300
+    # the two commands .ci/run and users copy, verbatim
+    assert "```bash\npip install . && python -P -m sigfast\n```" in text
+    assert "```bash\npip install \".[test]\" && pytest\n```" in text
+    assert "python3 -m venv .venv && . .venv/bin/activate" in text
+    # PyPI renders the README away from the repository: links and the
+    # image point at the project's source URL
+    source = pyproject()["project"]["urls"]["Source"]
+    links = re.findall(r"\]\(([^)]+)\)", text)
+    assert links and all(u.startswith(("https://", "#")) for u in links), links
+    assert any(u.startswith(f"{source}/blob/main/docs/") for u in links)
+    for u in links:
+        if u.startswith(f"{source}/blob/main/"):
+            assert (ROOT / u[len(f"{source}/blob/main/"):]).is_file(), u
+    # the full measurements live in docs/
+    assert "<details><summary>Full table, 1 thread</summary>" in (ROOT / "docs" / "speed.md").read_text()
+    assert "**float32 over all 2**32 inputs**" in (ROOT / "docs" / "accuracy.md").read_text()
