@@ -10,8 +10,10 @@ masked array with that mask; the gradient is masked where every element it
 collects is masked, and is 0 there.
 
 The values under a mask never reach a kernel: masked elements are replaced
-by harmless ones (logit 0, probability 1/2, target 0) and get weight 0, so
-a NaN or an out-of-range probability under the mask changes nothing.
+by harmless ones (logit 0, probability 1/2, target 0, pos_weight 1) and get
+weight 0, so a NaN, an inf or an out-of-range probability under the mask
+changes nothing (a NaN pos_weight too, though it is broadcast over a class
+and the class is masked only through the other operands).
 The inputs are never modified.
 
 :func:`fused` runs the fused pass (:class:`._validate.Prepared`) once, with
@@ -78,7 +80,12 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     z = _fill(mask, data["logits"], 0)
     y = _fill(mask, data["targets"], 0)
     w = keep if weight is None else _fill(mask, data["weight"], 0)
-    pw = None if pos_weight is None else np.ma.filled(pos_weight, 1)
+    # pos_weight reaches every element its value is broadcast to, and the
+    # weight 0 does not cancel a NaN or inf in it (0 * NaN is NaN): a class
+    # with no labelled samples has pos_weight 0/0 = NaN.  So under the mask
+    # it is 1, which takes the full shape (nothing masked: as given).
+    pw = None if pos_weight is None else (
+        _fill(mask, data["pos_weight"], 1) if mask.any() else data["pos_weight"])
     p = V.Prepared(z, y, w, pw, label_smoothing)
     dt = p.dtype
     ax = V.norm_axis(axis, len(shape))
