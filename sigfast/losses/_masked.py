@@ -93,7 +93,7 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     mean = reduction == "mean"
 
     if reduction == "none" or ax is not None:
-        _, loss, grad = p.run(True, want_grad, 1.0, want_total=False)
+        _, loss, grad = p.run(True, want_grad, 1, want_total=False)
         if reduction == "none":
             value = np.ma.MaskedArray(loss, mask)
         else:
@@ -107,7 +107,7 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
             value = _masked_value(red.astype(dt), count == 0)
     else:
         count = int(keep.sum())
-        total, _, grad = p.run(False, want_grad, 1.0 / count if mean and count else 1.0)
+        total, _, grad = p.run(False, want_grad, count if mean and count else 1)
         value = np.ma.masked if count == 0 else dt.type(total / count if mean else total)
     if not want_grad:
         return value

@@ -264,22 +264,23 @@ class Prepared:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
                                                            self.shape)).reshape(-1)
 
-    def run(self, want_loss, want_grad, grad_scale, want_total=True):
+    def run(self, want_loss, want_grad, grad_count=1, want_total=True):
         """One fused pass: (float64 total, loss array or None, grad array or None).
-        ``want_total=False`` skips the sum (the total is then 0.0; with
-        neither the loss nor the total wanted, the loss terms are not
-        computed at all).  Long double goes through :meth:`run_longdouble`
-        (long double total)."""
+        The gradient is divided by ``grad_count`` (a mean's element count;
+        1 for a sum).  ``want_total=False`` skips the sum (the total is then
+        0.0; with neither the loss nor the total wanted, the loss terms are
+        not computed at all).  Long double goes through
+        :meth:`run_longdouble` (long double total)."""
         if self.dtype == np.longdouble:
-            return self.run_longdouble(want_loss, want_grad, grad_scale)
+            return self.run_longdouble(want_loss, want_grad, grad_count)
         loss = np.empty(self.shape, self.dtype) if want_loss else None
         grad = np.empty(self.shape, self.dtype) if want_grad else None
         total = _dispatch.active().fused.bce_fused_pass(
-            self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale),
+            self.z, self.y, self.w, self.pw, self.ls, loss, grad, 1.0 / grad_count,
             want_total)
         return total, loss, grad
 
-    def run_longdouble(self, want_loss, want_grad, grad_scale):
+    def run_longdouble(self, want_loss, want_grad, grad_count=1):
         """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
         expressions over the long double ufunc loops: correct, not fused.
         Returns (long double total, loss or None, grad or None)."""
@@ -310,7 +311,9 @@ class Prepared:
                 g1 = uf.bce_with_logits_grad(z, yy)      # sigma(z) - y', no cancellation
                 g = np.where(pw == 1, g1,
                              omy * uf.sigmoid(z) - pw * yy * uf.sigmoid(-z))
-                grad = np.asarray((g * w) * L(grad_scale), L)
+                # divided in long double: a Python float 1/n is good to
+                # double's 53 bits only (hundreds of x87 ulps)
+                grad = np.asarray((g * w) / L(grad_count), L)
                 grad = np.ascontiguousarray(np.broadcast_to(grad, self.shape))
         return total, (np.ascontiguousarray(loss) if want_loss else None), grad
 
