@@ -110,7 +110,9 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     Notes
     -----
     Finite for every finite input; 0 at ``z = +inf, y = 1`` and
-    ``z = -inf, y = 0``.  Sums use fixed-size blocks combined in a fixed
+    ``z = -inf, y = 0``.  A zero factor gives 0 against an infinite one:
+    ``pos_weight=inf`` gives ``inf`` for a positive target at any ``z <
+    inf`` (as PyTorch) and ``softplus(z)`` for ``y = 0`` (PyTorch: NaN).  Sums use fixed-size blocks combined in a fixed
     order, so the result does not depend on the number of threads.  Dask
     inputs give a lazy dask result with the same value.
     """
