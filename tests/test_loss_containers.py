@@ -358,6 +358,29 @@ class TestMasked:
             same(np.ma.getdata(focal(zm, y, reduction=reduction)),
                  focal(z, y, reduction=reduction))
 
+    @pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is double")
+    def test_long_double_keeps_long_double_sums(self):
+        # the masked path summed axis reductions in float64 (1600-1800 long
+        # double eps off the unmasked result) and used the weighted formula
+        # where nothing was masked (not the NumPy path's bits)
+        L = np.longdouble
+        rng = np.random.default_rng(0)
+        z = (rng.standard_normal((50, 40)) * 3).astype(L) * (
+            1 + rng.uniform(-1, 1, (50, 40)).astype(L) * L(2) ** -55)
+        y = rng.random((50, 40)).astype(L)
+        for red in ("mean", "sum"):
+            for ax in (None, 0, 1):
+                got = bce(np.ma.MaskedArray(z, False), y, reduction=red, axis=ax)
+                assert np.ma.getdata(got).dtype == L
+                np.testing.assert_array_equal(np.ma.getdata(got), bce(z, y, reduction=red, axis=ax))
+        np.testing.assert_array_equal(bce(np.ma.MaskedArray(z, False), y, reduction="none").data,
+                                      bce(z, y, reduction="none"))
+        # masked: each row as the unmasked loss of its unmasked elements
+        m = rng.random(z.shape) < 0.2
+        got = bce(np.ma.MaskedArray(z, m), y, reduction="mean", axis=1)
+        want = np.array([bce(z[i][~m[i]], y[i][~m[i]], reduction="mean") for i in range(50)])
+        np.testing.assert_allclose(got.data, want, rtol=8 * np.finfo(L).eps, atol=0)
+
     def test_integer_and_bool_operands_keep_the_numpy_dtype(self):
         z = np.array([[-2, 0, 3]], np.int8)
         y = np.array([[True, False, True]])

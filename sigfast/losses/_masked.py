@@ -79,7 +79,9 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     keep = ~mask
     z = _fill(mask, data["logits"], 0)
     y = _fill(mask, data["targets"], 0)
-    w = keep if weight is None else _fill(mask, data["weight"], 0)
+    # nothing masked and no weight: the unweighted pass itself (long double's
+    # weighted formulas round differently from the plain ufunc)
+    w = (keep if mask.any() else None) if weight is None else _fill(mask, data["weight"], 0)
     # pos_weight reaches every element its value is broadcast to, and the
     # weight 0 does not cancel a NaN or inf in it (0 * NaN is NaN): a class
     # with no labelled samples has pos_weight 0/0 = NaN.  So under the mask
@@ -98,7 +100,7 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
             value = np.ma.MaskedArray(loss, mask)
         else:
             count = keep.sum(axis=ax)
-            red = loss.sum(axis=ax, dtype=np.float64)
+            red = loss.sum(axis=ax, dtype=V.acc_dtype(dt))
             if mean:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     red = red / count
