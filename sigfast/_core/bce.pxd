@@ -16,7 +16,7 @@
 # term whose factor relu(-z) + L is 0 (z = +inf) is 0, and any other is
 # +inf, as PyTorch gives it (issue 23, item 8); pw = 0 makes the positive
 # term 0 at z = -inf too; a NaN pw stays NaN.
-from libc.math cimport INFINITY, ldexp, nearbyint
+from libc.math cimport ldexp, nearbyint
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, logistic_f32, log1pexp_f32, SF_F_ALOG, SF_F_XLO
@@ -55,7 +55,8 @@ cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
     a2 = sf_vf_sel(sf_vf_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
     c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_sel(y0, omy, sf_vf_mad(y, pw, omy)))
     v = sf_vf_mad(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, ypw, sf_vf_mul(c, hi))))
-    return sf_vf_sel(sf_vf_eq(sf_vf_max(ypw, sf_vf_sub(zero, ypw)), sf_vf_set(INFINITY)),
+    # pw y = +-inf: the only lanes where ypw - ypw is NaN while ypw is not
+    return sf_vf_sel(sf_vfm_and(sf_vf_eq(ypw, ypw), sf_vf_ne(sf_vf_sub(ypw, ypw), zero)),
                      sf_vf_sel(sf_vf_lt(zero, sf_vf_add(a2, hi)), ypw, sf_vf_mul(a1, omy)), v)
 
 
@@ -88,7 +89,8 @@ cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     a2 = sf_vd_sel(sf_vd_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
     c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_sel(y0, omy, sf_vd_mad(y, pw, omy)))
     v = sf_vd_mad(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, ypw, sf_vd_mul(c, hi))))
-    return sf_vd_sel(sf_vd_eq(sf_vd_max(ypw, sf_vd_sub(zero, ypw)), sf_vd_set(INFINITY)),
+    # pw y = +-inf: the only lanes where ypw - ypw is NaN while ypw is not
+    return sf_vd_sel(sf_vdm_and(sf_vd_eq(ypw, ypw), sf_vd_ne(sf_vd_sub(ypw, ypw), zero)),
                      sf_vd_sel(sf_vd_lt(zero, sf_vd_add(a2, hi)), ypw, sf_vd_mul(a1, omy)), v)
 
 
