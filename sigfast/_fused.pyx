@@ -108,15 +108,20 @@ cdef double loss_block_f32(const float* z, const float* y, const float* w, const
         c = mfull - i if mfull - i < CHUNK * SF_VF_LANES else CHUNK * SF_VF_LANES
         dst = lout + i if lout != NULL else tb
         q = 0
-        while q < c:
-            if plain:
-                v = bce_with_logits_f32(sf_vf_load(z + i + q), sf_vf_load(y + i + q))
-            else:
+        # one loop per case (not a test inside one loop): the weighted
+        # term's registers and constants must not cost the plain loop
+        if plain:
+            while q < c:
+                sf_vf_store(dst + q, bce_with_logits_f32(sf_vf_load(z + i + q),
+                                                         sf_vf_load(y + i + q)))
+                q += SF_VF_LANES
+        else:
+            while q < c:
                 v = sf_vf_mul(bce_term_f32(sf_vf_load(z + i + q),
                                            sf_vf_mad(sf_vf_load(y + i + q), keep, half),
                                            sf_vf_load(pw + i + q)), sf_vf_load(w + i + q))
-            sf_vf_store(dst + q, v)
-            q += SF_VF_LANES
+                sf_vf_store(dst + q, v)
+                q += SF_VF_LANES
         if want_sum:
             q = 0
             while q < c:
@@ -173,15 +178,20 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
         c = mfull - i if mfull - i < CHUNK * SF_VD_LANES else CHUNK * SF_VD_LANES
         dst = lout + i if lout != NULL else tb
         q = 0
-        while q < c:
-            if plain:
-                v = bce_with_logits_f64(sf_vd_load(z + i + q), sf_vd_load(y + i + q))
-            else:
+        # one loop per case (not a test inside one loop): the weighted
+        # term's registers and constants must not cost the plain loop
+        if plain:
+            while q < c:
+                sf_vd_store(dst + q, bce_with_logits_f64(sf_vd_load(z + i + q),
+                                                         sf_vd_load(y + i + q)))
+                q += SF_VD_LANES
+        else:
+            while q < c:
                 v = sf_vd_mul(bce_term_f64(sf_vd_load(z + i + q),
                                            sf_vd_mad(sf_vd_load(y + i + q), keep, half),
                                            sf_vd_load(pw + i + q)), sf_vd_load(w + i + q))
-            sf_vd_store(dst + q, v)
-            q += SF_VD_LANES
+                sf_vd_store(dst + q, v)
+                q += SF_VD_LANES
         if want_sum:
             q = 0
             while q < c:

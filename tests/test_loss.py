@@ -186,6 +186,91 @@ def test_infinite_logits_with_matching_targets_are_zero():
     assert v == 360.0
 
 
+def pos_weight_rule(z, y, pw):
+    """(loss, grad) of one element by the documented rule (Python floats,
+    exact enough at these points): a zero factor gives 0 even against an
+    infinite one (y = 0 or pw = 0: no positive term; z = +inf: a zero
+    positive term)."""
+    def sp(x):                                   # softplus, inf at inf
+        return x if x > 30 else math.log1p(math.exp(x))
+    def sig(x):
+        return 1 / (1 + math.exp(-x)) if x > -700 else 0.0
+    ypw = 0.0 if y == 0 or pw == 0 else y * pw
+    neg = 0.0 if y == 1 else (1 - y) * sp(z)
+    pos = 0.0 if ypw == 0 or sp(-z) == 0 else ypw * sp(-z)
+    gpos = 0.0 if ypw == 0 or sig(-z) == 0 else ypw * sig(-z)
+    return neg + pos, (1 - y) * sig(z) - gpos
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.longdouble])
+def test_infinite_and_huge_pos_weight(dt, monkeypatch):
+    # issue 23, item 8: pos_weight = inf gave NaN (0 * inf in the relu(-z)
+    # term) where PyTorch gives inf.  The points of the issue: every
+    # pos_weight as its own class column, scalar, per class and full size,
+    # with and without label smoothing, at every SIMD level (float32/64:
+    # the fused pass; long double: the NumPy-expression path).
+    from sigfast import _dispatch
+    Z = [-np.inf, -1.0, 0.0, 1.0, np.inf]
+    PW = [np.inf, 0.0, 1e308]
+    zz, yy = np.meshgrid(Z, [0.0, 0.5, 1.0], indexing="ij")
+    z = np.repeat(zz.reshape(-1, 1), 3, axis=1).astype(dt)           # (15, 3)
+    y = np.repeat(yy.reshape(-1, 1), 3, axis=1).astype(dt)
+    with np.errstate(over="ignore"):
+        pw = np.array(PW).astype(dt)         # float32: 1e308 is inf there
+    for level in _dispatch.runnable_levels():
+        monkeypatch.setattr(_dispatch, "_ACTIVE", _dispatch.Kernels(level, "test"))
+        for ls in (0.0, 0.1):
+            ys = y.astype(np.float64) * (1 - ls) + ls / 2
+            want = np.array([[pos_weight_rule(float(a), b, float(p))
+                              for a, b, p in zip(zr, yr, pw)] for zr, yr in zip(z, ys)])
+            wl, wg = want[..., 0], want[..., 1]
+            # (pos_weight, the columns it applies to): per class, full size,
+            # and each class alone with a scalar
+            calls = [(pw, [0, 1, 2]), (np.broadcast_to(pw, z.shape), [0, 1, 2])]
+            calls += [(pw[j:j + 1], [j]) for j in range(3)]
+            for p, cols in calls:
+                kw = dict(pos_weight=p)
+                sub, el, eg = (z[:, cols], y[:, cols]), wl[:, cols], wg[:, cols]
+                got = bce(*sub, reduction="none", label_smoothing=ls, **kw)
+                g = bce_grad(*sub, reduction="none", label_smoothing=ls, **kw)
+                assert got.dtype == dt and g.dtype == dt
+                np.testing.assert_allclose(got.astype(np.float64), el, rtol=4e-6, atol=0,
+                                           err_msg=f"{level} {ls} {kw}")
+                np.testing.assert_allclose(g.astype(np.float64), eg, rtol=4e-6, atol=1e-300,
+                                           err_msg=f"{level} {ls} {kw}")
+                total, gs = bce_lg(*sub, reduction="sum", label_smoothing=ls, **kw)
+                assert total == (np.inf if np.isinf(el).any() else pytest.approx(el.sum()))
+                np.testing.assert_array_equal(gs, g)
+
+
+@needs_torch
+def test_infinite_pos_weight_against_pytorch():
+    # issue 23, item 8: where PyTorch's float64 value is a number, sigfast's
+    # is the same; where PyTorch gives NaN from 0 * inf, sigfast keeps its
+    # rule (test_infinite_and_huge_pos_weight).  PyTorch's gradient
+    # (pw y + 1 - y) sigma(z) - pw y cancels for pw y ~ 1e308 (0 instead of
+    # 0.5 at z = inf, y = 0.5) and is NaN for pw = inf: compared only below.
+    z, y = (a.ravel() for a in np.meshgrid([-np.inf, -1.0, 0.0, 1.0, np.inf],
+                                           [0.0, 0.5, 1.0], indexing="ij"))
+    for pw in (np.inf, 0.0, 1e308):
+        tz = torch.tensor(z, requires_grad=True)
+        tl = F.binary_cross_entropy_with_logits(tz, torch.tensor(y), reduction="none",
+                                                pos_weight=torch.tensor([pw] * z.size,
+                                                                        dtype=torch.float64))
+        tl.sum().backward()
+        tl, tg = tl.detach().numpy(), tz.grad.numpy()
+        got = bce(z, y, reduction="none", pos_weight=np.array([pw]))
+        g = bce_grad(z, y, reduction="none", pos_weight=np.array([pw]))
+        ok = ~np.isnan(tl)
+        np.testing.assert_allclose(got[ok], tl[ok], rtol=1e-15)
+        ok = ~np.isnan(tg) & ((y == 0) | (pw < 1e300))
+        np.testing.assert_allclose(g[ok], tg[ok], rtol=1e-15, atol=1e-300)
+        assert not np.isnan(got).any() and not np.isnan(g).any()
+        if pw == np.inf:
+            # PyTorch's inf, for every finite logit with a positive target
+            assert np.all(got[(y > 0) & np.isfinite(z)] == np.inf)
+
+
 def test_finite_for_extreme_finite_inputs(dtype):
     fmax = np.finfo(dtype).max
     z = np.array([fmax, -fmax, 1e30, -1e30, 0], dtype)

@@ -2,6 +2,7 @@
 aligned by dimension name, masked arrays with np.ma's semantics, pandas
 labels kept, and every loss lazy and blockwise on dask, with the NumPy
 values."""
+import importlib
 import subprocess
 
 import numpy as np
@@ -16,6 +17,19 @@ from sigfast import (binary_cross_entropy as bce_p,
 from sigfast._testing import PYTHON
 
 RTOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def optional(name):
+    """The module, or None when it is not installed.  (pytest.importorskip in
+    a class body skips the whole file at collection, np.ma tests included.)"""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def needs(module, name):
+    return pytest.mark.skipif(module is None, reason=f"needs {name}")
 
 
 def same(got, want):
@@ -53,8 +67,9 @@ def test_public_functions_pickle_and_document_containers(f):
 # xarray
 # ===========================================================================
 
+@needs(optional("xarray"), "xarray")
 class TestXarray:
-    xr = pytest.importorskip("xarray")
+    xr = optional("xarray")
 
     def arrays(self, dtype=np.float64):
         xr = self.xr
@@ -268,6 +283,55 @@ class TestMasked:
         same(g.data[row][~m[row]],
              bce_grad(z.data[row][~m[row]], y.data[row][~m[row]], reduction="mean"))
 
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+    @pytest.mark.parametrize("bad", [np.nan, np.inf])
+    @pytest.mark.parametrize("operand", ["pos_weight", "weight"])
+    def test_nonfinite_class_weight_under_a_masked_class(self, dtype, bad, operand):
+        # issue 23, item 3: pos_weight = negatives / positives per class; a
+        # class with no labelled samples (its column fully masked) gets 0/0 =
+        # NaN (or x/0 = inf), which used to make the mean and sum NaN
+        z, y, _ = inputs(dtype, (40, 4), seed=5)
+        y = np.round(y)
+        m = np.random.default_rng(6).random(z.shape) < 0.15
+        m[:, 2] = True                                # no labels for class 2
+        cls = np.array([1.5, 0.75, bad, 2.0], dtype)
+        finite = np.where(np.isfinite(cls), cls, 1).astype(dtype)
+        zm, ym = np.ma.MaskedArray(z, m), np.ma.MaskedArray(y, m)
+        kw, kw_ok = {operand: cls}, {operand: finite}
+        terms = bce(z, y, reduction="none", **kw_ok)
+        grads = bce_grad(z, y, reduction="none", **kw_ok)
+        for reduction in ("mean", "sum"):
+            want = getattr(np.ma.MaskedArray(terms.astype(np.float64), m), reduction)()
+            got = bce(zm, ym, reduction=reduction, **kw)
+            assert np.isfinite(got)
+            np.testing.assert_allclose(got, want, rtol=RTOL[dtype])
+            loss, g = bce_lg(zm, ym, reduction=reduction, **kw)
+            same(loss, got)
+            scale = m.size - m.sum() if reduction == "mean" else 1
+            np.testing.assert_array_equal(g.mask, m)
+            assert (g.data[m] == 0).all()
+            np.testing.assert_allclose(g.data[~m], grads[~m] / dtype(scale), rtol=RTOL[dtype])
+            same(bce_grad(zm, ym, reduction=reduction, **kw).data, g.data)
+            for axis in (0, 1):
+                want = getattr(np.ma.MaskedArray(terms.astype(np.float64), m), reduction)(axis)
+                got = bce(zm, ym, reduction=reduction, axis=axis, **kw)
+                np.testing.assert_array_equal(np.ma.getmaskarray(got), np.ma.getmaskarray(want))
+                assert np.isfinite(got.compressed()).all()
+                np.testing.assert_allclose(got.compressed(), want.compressed(),
+                                           rtol=RTOL[dtype])
+                g = bce_grad(zm, ym, reduction=reduction, axis=axis, **kw)
+                assert (g.data[m] == 0).all() and np.isfinite(g.data).all()
+        got = bce(zm, ym, reduction="none", **kw)
+        np.testing.assert_array_equal(got.mask, m)
+        assert np.isfinite(got.data).all()
+        same(got.data[~m], terms[~m])
+        if operand == "weight":
+            # binary_cross_entropy takes a weight too (np.ma's path)
+            p = sigfast.sigmoid(z)
+            want = np.ma.MaskedArray(bce_p(p, y, weight=finite, reduction="none"), m)
+            got = bce_p(np.ma.MaskedArray(p, m), ym, weight=cls)
+            np.testing.assert_allclose(got, want.astype(np.float64).mean(), rtol=RTOL[dtype])
+
     def test_everything_masked(self):
         z = np.ma.masked_all((3, 2))
         y = np.zeros((3, 2))
@@ -293,6 +357,29 @@ class TestMasked:
                  bce_p(p, y, reduction=reduction))
             same(np.ma.getdata(focal(zm, y, reduction=reduction)),
                  focal(z, y, reduction=reduction))
+
+    @pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is double")
+    def test_long_double_keeps_long_double_sums(self):
+        # the masked path summed axis reductions in float64 (1600-1800 long
+        # double eps off the unmasked result) and used the weighted formula
+        # where nothing was masked (not the NumPy path's bits)
+        L = np.longdouble
+        rng = np.random.default_rng(0)
+        z = (rng.standard_normal((50, 40)) * 3).astype(L) * (
+            1 + rng.uniform(-1, 1, (50, 40)).astype(L) * L(2) ** -55)
+        y = rng.random((50, 40)).astype(L)
+        for red in ("mean", "sum"):
+            for ax in (None, 0, 1):
+                got = bce(np.ma.MaskedArray(z, False), y, reduction=red, axis=ax)
+                assert np.ma.getdata(got).dtype == L
+                np.testing.assert_array_equal(np.ma.getdata(got), bce(z, y, reduction=red, axis=ax))
+        np.testing.assert_array_equal(bce(np.ma.MaskedArray(z, False), y, reduction="none").data,
+                                      bce(z, y, reduction="none"))
+        # masked: each row as the unmasked loss of its unmasked elements
+        m = rng.random(z.shape) < 0.2
+        got = bce(np.ma.MaskedArray(z, m), y, reduction="mean", axis=1)
+        want = np.array([bce(z[i][~m[i]], y[i][~m[i]], reduction="mean") for i in range(50)])
+        np.testing.assert_allclose(got.data, want, rtol=8 * np.finfo(L).eps, atol=0)
 
     def test_integer_and_bool_operands_keep_the_numpy_dtype(self):
         z = np.array([[-2, 0, 3]], np.int8)
@@ -348,8 +435,9 @@ class TestMasked:
 # pandas
 # ===========================================================================
 
+@needs(optional("pandas"), "pandas")
 class TestPandas:
-    pd = pytest.importorskip("pandas")
+    pd = optional("pandas")
 
     def frame(self, dtype=np.float64):
         pd = self.pd
@@ -437,8 +525,9 @@ class TestPandas:
 # dask: every loss function lazy and blockwise
 # ===========================================================================
 
+@needs(optional("dask.array"), "dask.array")
 class TestDask:
-    da = pytest.importorskip("dask.array")
+    da = optional("dask.array")
 
     def chunked(self, dtype=np.float64):
         z, y, p = inputs(dtype, (300, 8), seed=3)

@@ -11,6 +11,11 @@
 # max(z,0) - z*y + L cancels (29 ulp in float32).  A zero weight selects an
 # exact 0, so z = +-inf with its matching target gives 0 instead of
 # inf*0 = NaN; with pw = 1, c is exactly 1 and the term is the ufunc's.
+# The same rule the other way round for pos_weight = inf (or pw y
+# overflowing): y = 0 has no positive term (pw y = 0, not 0*inf), a positive
+# term whose factor relu(-z) + L is 0 (z = +inf) is 0, and any other is
+# +inf, as PyTorch gives it (issue 23, item 8); pw = 0 makes the positive
+# term 0 at z = -inf too; a NaN pw stays NaN.
 from libc.math cimport ldexp, nearbyint
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f64
@@ -41,11 +46,18 @@ cdef inline sf_vf bce_with_logits_f32(sf_vf z, sf_vf y) noexcept nogil:
 cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
     # bce_with_logits_f32 with the positive term weighted by pw; for pw = 1
     # every extra operation is exact (a product by 1), so the value is the
-    # ufunc's bit for bit
-    cdef sf_vf omy, a1, a2, lo, hi, c, one = sf_vf_set(1.0)
+    # ufunc's bit for bit.  Lanes whose pw y is infinite (hi + lo would be
+    # inf - inf) take the value the rule above gives.
+    cdef sf_vf omy, a1, a2, lo, hi, c, ypw, v, one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
+    cdef sf_vfm y0 = sf_vfm_and(sf_vf_eq(y, zero), sf_vf_eq(pw, pw))
     hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
-    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_mad(y, pw, omy))
-    return sf_vf_mad(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, sf_vf_mul(y, pw), sf_vf_mul(c, hi))))
+    ypw = sf_vf_sel(y0, zero, sf_vf_mul(y, pw))
+    a2 = sf_vf_sel(sf_vf_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
+    c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_sel(y0, omy, sf_vf_mad(y, pw, omy)))
+    v = sf_vf_mad(c, lo, sf_vf_fma(a1, omy, sf_vf_fma(a2, ypw, sf_vf_mul(c, hi))))
+    # pw y = +-inf: the only lanes where ypw - ypw is NaN while ypw is not
+    return sf_vf_sel(sf_vfm_and(sf_vf_eq(ypw, ypw), sf_vf_ne(sf_vf_sub(ypw, ypw), zero)),
+                     sf_vf_sel(sf_vf_lt(zero, sf_vf_add(a2, hi)), ypw, sf_vf_mul(a1, omy)), v)
 
 
 cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* omy, sf_vd* a1, sf_vd* a2, sf_vd* lo) noexcept nogil:
@@ -69,13 +81,17 @@ cdef inline sf_vd bce_with_logits_f64(sf_vd z, sf_vd y) noexcept nogil:
 
 
 cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
-    # bce_with_logits_f64 with the positive term weighted by pw; for pw = 1
-    # every extra operation is exact (a product by 1), so the value is the
-    # ufunc's bit for bit
-    cdef sf_vd omy, a1, a2, lo, hi, c, one = sf_vd_set(1.0)
+    # bce_term_f32 in float64
+    cdef sf_vd omy, a1, a2, lo, hi, c, ypw, v, one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
+    cdef sf_vdm y0 = sf_vdm_and(sf_vd_eq(y, zero), sf_vd_eq(pw, pw))
     hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
-    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_mad(y, pw, omy))
-    return sf_vd_mad(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, sf_vd_mul(y, pw), sf_vd_mul(c, hi))))
+    ypw = sf_vd_sel(y0, zero, sf_vd_mul(y, pw))
+    a2 = sf_vd_sel(sf_vd_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
+    c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_sel(y0, omy, sf_vd_mad(y, pw, omy)))
+    v = sf_vd_mad(c, lo, sf_vd_fma(a1, omy, sf_vd_fma(a2, ypw, sf_vd_mul(c, hi))))
+    # pw y = +-inf: the only lanes where ypw - ypw is NaN while ypw is not
+    return sf_vd_sel(sf_vdm_and(sf_vd_eq(ypw, ypw), sf_vd_ne(sf_vd_sub(ypw, ypw), zero)),
+                     sf_vd_sel(sf_vd_lt(zero, sf_vd_add(a2, hi)), ypw, sf_vd_mul(a1, omy)), v)
 
 
 # ---- the gradient: sigma(z) - y ------------------------------------------------
@@ -106,12 +122,17 @@ cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
     cdef sf_vd a = sf_vd_min(z, sf_vd_sub(zero, z))
     cdef Logistic64 c = logistic_f64(clamp_f64(a))
-    cdef sf_vd s_neg, s_pos, sz, smz, general
+    cdef sf_vd s_neg, s_pos, sz, smz, ypw, general
     s_neg = sf_vd_mul(sf_vd_fma(c.q0, c.h, c.q0), c.P)       # sigma(-|z|)
     s_pos = sf_vd_sub(one, s_neg)                              # sigma(|z|)
     sz = sf_vd_sel(sf_vd_lt(z, zero), s_neg, s_pos)
     smz = sf_vd_sel(sf_vd_lt(z, zero), s_pos, s_neg)
-    general = sf_vd_nmad(sf_vd_mul(pw, y), smz, sf_vd_mul(sf_vd_sub(one, y), sz))
+    # pw y sigma(-z) with bce_term's rule for pw = inf: 0 where y = 0 or
+    # sigma(-z) = 0 (z = +inf), -inf otherwise; a NaN pw stays NaN
+    ypw = sf_vd_mul(pw, y)
+    ypw = sf_vd_sel(sf_vdm_and(sf_vdm_or(sf_vd_eq(y, zero), sf_vd_eq(smz, zero)),
+                               sf_vd_eq(pw, pw)), zero, ypw)
+    general = sf_vd_nmad(ypw, smz, sf_vd_mul(sf_vd_sub(one, y), sz))
     return sf_vd_sel(sf_vd_eq(pw, one), bce_with_logits_grad_f64(z, y), general)
 
 

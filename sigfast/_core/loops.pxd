@@ -128,14 +128,48 @@ cdef inline void run_binary(bkern_t kern, const char* a, const char* b, char* y,
     sf_team_report(t0, done, sf_wtime(), nmaster / <double>nchunks)
 
 
+# The element formats of the float loops.  The narrow ones (float16,
+# bfloat16) have no kernels of their own: every path widens them exactly to
+# float32 in the block buffers, runs the float32 kernel and rounds once
+# back, so they share every other part of the loops (the overlap guard of
+# reduce/accumulate included) with float32 and float64.
+cdef enum:
+    E_F16 = 0
+    E_BF16 = 1
+    E_F32 = 2
+    E_F64 = 3
+
+
+cdef inline Py_ssize_t esize(int fmt) noexcept nogil:
+    return 2 if fmt <= E_BF16 else (4 if fmt == E_F32 else 8)
+
+
+cdef inline float bf16_to_float(unsigned short h) noexcept nogil:
+    # bfloat16 is the top half of a float32
+    return sf_u2f((<unsigned int>h) << 16)
+
+
+cdef inline unsigned short float_to_bf16(float f) noexcept nogil:
+    # Round to nearest, ties to even, on the bit pattern (the carry into the
+    # exponent gives the next binade or inf, as it should); a NaN keeps its
+    # sign and top payload bits and is made quiet, so it cannot turn into inf.
+    cdef unsigned int u = sf_f2u(f)
+    if (u & 0x7FFFFFFFu) > 0x7F800000u:
+        return <unsigned short>((u >> 16) | 0x0040u)
+    return <unsigned short>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)
+
+
 cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
-                        Py_ssize_t isz) noexcept nogil:
-    # isz == 2: float16 in, float32 in the buffer (exact widening).
+                        int fmt) noexcept nogil:
+    # float16 and bfloat16 in, float32 in the buffer (exact widening).
     cdef Py_ssize_t j
-    if isz == 2:
+    if fmt == E_F16:
         for j in range(m):
             (<float*>dst)[j] = npy_half_to_float((<const npy_half*>(src + j * step))[0])
-    elif isz == 4:
+    elif fmt == E_BF16:
+        for j in range(m):
+            (<float*>dst)[j] = bf16_to_float((<const unsigned short*>(src + j * step))[0])
+    elif fmt == E_F32:
         for j in range(m):
             (<float*>dst)[j] = (<const float*>(src + j * step))[0]
     else:
@@ -144,13 +178,16 @@ cdef inline void gather(char* dst, const char* src, npy_intp step, Py_ssize_t m,
 
 
 cdef inline void scatter(char* dst, npy_intp step, const char* src, Py_ssize_t m,
-                         Py_ssize_t isz) noexcept nogil:
-    # isz == 2: the float32 result is rounded once to float16.
+                         int fmt) noexcept nogil:
+    # float16 and bfloat16: the float32 result is rounded once.
     cdef Py_ssize_t j
-    if isz == 2:
+    if fmt == E_F16:
         for j in range(m):
             (<npy_half*>(dst + j * step))[0] = npy_float_to_half((<const float*>src)[j])
-    elif isz == 4:
+    elif fmt == E_BF16:
+        for j in range(m):
+            (<unsigned short*>(dst + j * step))[0] = float_to_bf16((<const float*>src)[j])
+    elif fmt == E_F32:
         for j in range(m):
             (<float*>(dst + j * step))[0] = (<const float*>src)[j]
     else:
@@ -171,36 +208,38 @@ cdef inline void restore_fpflags(int flags) noexcept nogil:
         feraiseexcept(flags)
 
 
-cdef inline void restore_float_flags(sf_fpstate state, int flags, Py_ssize_t isz) noexcept nogil:
-    # The float loops' guard: MXCSR (sf_fpstate, ~10 ns) for float32/float64;
-    # float16 rounds through NumPy's npy_float_to_half, which raises its flags
-    # with feraiseexcept (on x86-64 possibly into the x87 status word), so the
-    # float16 loop keeps the <fenv.h> guard (flags saved by fetestexcept).
-    if isz == 2:
+cdef inline void restore_float_flags(sf_fpstate state, int flags, int fmt) noexcept nogil:
+    # The float loops' guard: MXCSR (sf_fpstate, ~10 ns) for float32/float64
+    # and bfloat16 (rounded by integer arithmetic on the bit pattern);
+    # float16 rounds through NumPy's npy_float_to_half, which raises its
+    # flags with feraiseexcept (on x86-64 possibly into the x87 status word),
+    # so the float16 loop keeps the <fenv.h> guard (flags saved by
+    # fetestexcept).
+    if fmt == E_F16:
         restore_fpflags(flags)
     else:
         sf_fpstate_restore(state)
 
 
 cdef inline void unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                            ukern_t kern, Py_ssize_t isz) noexcept nogil:
-    # isz: 2 (float16, run through the float32 kernel), 4 or 8.
-    cdef Py_ssize_t n = dims[0], off, m
+                            ukern_t kern, int fmt) noexcept nogil:
+    # fmt: E_F16 / E_BF16 (run through the float32 kernel), E_F32 or E_F64.
+    cdef Py_ssize_t n = dims[0], off, m, isz = esize(fmt)
     cdef double bx[BLOCK]
     cdef double by[BLOCK]
     cdef sf_fpstate state = sf_fpstate_save()
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if isz == 2 else 0
-    if isz != 2 and steps[0] == isz and steps[1] == isz:
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if fmt == E_F16 else 0
+    if fmt >= E_F32 and steps[0] == isz and steps[1] == isz:
         run_unary(kern, args[0], args[1], n, isz)
     else:
         off = 0
         while off < n:
             m = BLOCK if n - off > BLOCK else n - off
-            gather(<char*>bx, args[0] + off * steps[0], steps[0], m, isz)
+            gather(<char*>bx, args[0] + off * steps[0], steps[0], m, fmt)
             kern(<const char*>bx, <char*>by, m)
-            scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, isz)
+            scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, fmt)
             off += m
-    restore_float_flags(state, flags, isz)
+    restore_float_flags(state, flags, fmt)
 
 
 cdef inline bint span_overlap(const char* p, npy_intp step, const char* y, npy_intp ystep,
@@ -220,7 +259,7 @@ cdef inline bint span_overlap(const char* p, npy_intp step, const char* y, npy_i
 
 
 cdef inline void binary_sequential(char** args, const npy_intp* steps, Py_ssize_t n,
-                                   bkern_t kern, Py_ssize_t isz) noexcept nogil:
+                                   bkern_t kern, int fmt) noexcept nogil:
     # One element at a time, each result stored before the next element is
     # read: the semantics NumPy's reduce/accumulate rely on when they alias
     # the output with input 0 (the accumulator).  The same kernel with m = 1,
@@ -230,38 +269,38 @@ cdef inline void binary_sequential(char** args, const npy_intp* steps, Py_ssize_
     cdef double by[1]
     cdef Py_ssize_t i
     for i in range(n):
-        gather(<char*>ba, args[0] + i * steps[0], steps[0], 1, isz)
-        gather(<char*>bb, args[1] + i * steps[1], steps[1], 1, isz)
+        gather(<char*>ba, args[0] + i * steps[0], steps[0], 1, fmt)
+        gather(<char*>bb, args[1] + i * steps[1], steps[1], 1, fmt)
         kern(<const char*>ba, <const char*>bb, <char*>by, 1)
-        scatter(args[2] + i * steps[2], steps[2], <const char*>by, 1, isz)
+        scatter(args[2] + i * steps[2], steps[2], <const char*>by, 1, fmt)
 
 
 cdef inline void binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                             bkern_t kern, Py_ssize_t isz) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], off, m
+                             bkern_t kern, int fmt) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], off, m, isz = esize(fmt)
     cdef double ba[BLOCK]
     cdef double bb[BLOCK]
     cdef double by[BLOCK]
     cdef sf_fpstate state = sf_fpstate_save()
-    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if isz == 2 else 0
+    cdef int flags = fetestexcept(FE_ALL_EXCEPT) if fmt == E_F16 else 0
     # An input overlapping the output other than exactly (reduce, accumulate,
     # reduceat; out= a shifted view NumPy did not copy): blocks and threads
     # would read values before the loop has written them.
     if (span_overlap(args[0], steps[0], args[2], steps[2], n, isz)
             or span_overlap(args[1], steps[1], args[2], steps[2], n, isz)):
-        binary_sequential(args, steps, n, kern, isz)
-    elif isz != 2 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
+        binary_sequential(args, steps, n, kern, fmt)
+    elif fmt >= E_F32 and steps[0] == isz and steps[1] == isz and steps[2] == isz:
         run_binary(kern, args[0], args[1], args[2], n, isz)
     else:
         off = 0
         while off < n:
             m = BLOCK if n - off > BLOCK else n - off
-            gather(<char*>ba, args[0] + off * steps[0], steps[0], m, isz)
-            gather(<char*>bb, args[1] + off * steps[1], steps[1], m, isz)
+            gather(<char*>ba, args[0] + off * steps[0], steps[0], m, fmt)
+            gather(<char*>bb, args[1] + off * steps[1], steps[1], m, fmt)
             kern(<const char*>ba, <const char*>bb, <char*>by, m)
-            scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, isz)
+            scatter(args[2] + off * steps[2], steps[2], <const char*>by, m, fmt)
             off += m
-    restore_float_flags(state, flags, isz)
+    restore_float_flags(state, flags, fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -293,70 +332,6 @@ cdef inline void ld_binary_loop(char** args, const npy_intp* dims, const npy_int
             (<const long double*>(args[0] + i * steps[0]))[0],
             (<const long double*>(args[1] + i * steps[1]))[0])
     restore_fpflags(flags)
-
-
-# ---------------------------------------------------------------------------
-# bfloat16 (ml_dtypes' user dtype): as float16, blocks are widened exactly
-# to float32, run through the float32 kernel and rounded once back.
-# ---------------------------------------------------------------------------
-
-cdef inline float bf16_to_float(unsigned short h) noexcept nogil:
-    # bfloat16 is the top half of a float32
-    return sf_u2f((<unsigned int>h) << 16)
-
-
-cdef inline unsigned short float_to_bf16(float f) noexcept nogil:
-    # Round to nearest, ties to even, on the bit pattern (the carry into the
-    # exponent gives the next binade or inf, as it should); a NaN keeps its
-    # sign and top payload bits and is made quiet, so it cannot turn into inf.
-    cdef unsigned int u = sf_f2u(f)
-    if (u & 0x7FFFFFFFu) > 0x7F800000u:
-        return <unsigned short>((u >> 16) | 0x0040u)
-    return <unsigned short>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)
-
-
-cdef inline void bf16_gather(float* dst, const char* src, npy_intp step, Py_ssize_t m) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(m):
-        dst[j] = bf16_to_float((<const unsigned short*>(src + j * step))[0])
-
-
-cdef inline void bf16_scatter(char* dst, npy_intp step, const float* src, Py_ssize_t m) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(m):
-        (<unsigned short*>(dst + j * step))[0] = float_to_bf16(src[j])
-
-
-cdef inline void bf16_unary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                                 ukern_t kern) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], off = 0, m
-    cdef float bx[BLOCK]
-    cdef float by[BLOCK]
-    cdef sf_fpstate flags = sf_fpstate_save()
-    while off < n:
-        m = BLOCK if n - off > BLOCK else n - off
-        bf16_gather(bx, args[0] + off * steps[0], steps[0], m)
-        kern(<const char*>bx, <char*>by, m)
-        bf16_scatter(args[1] + off * steps[1], steps[1], by, m)
-        off += m
-    sf_fpstate_restore(flags)
-
-
-cdef inline void bf16_binary_loop(char** args, const npy_intp* dims, const npy_intp* steps,
-                                  bkern_t kern) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], off = 0, m
-    cdef float ba[BLOCK]
-    cdef float bb[BLOCK]
-    cdef float by[BLOCK]
-    cdef sf_fpstate flags = sf_fpstate_save()
-    while off < n:
-        m = BLOCK if n - off > BLOCK else n - off
-        bf16_gather(ba, args[0] + off * steps[0], steps[0], m)
-        bf16_gather(bb, args[1] + off * steps[1], steps[1], m)
-        kern(<const char*>ba, <const char*>bb, <char*>by, m)
-        bf16_scatter(args[2] + off * steps[2], steps[2], by, m)
-        off += m
-    sf_fpstate_restore(flags)
 
 
 # ---------------------------------------------------------------------------
@@ -405,6 +380,6 @@ cdef inline void int_unary_loop(char** args, const npy_intp* dims, const npy_int
         m = BLOCK if n - off > BLOCK else n - off
         int_gather(bx, args[0] + off * steps[0], steps[0], m, code)
         kern(<const char*>bx, <char*>by, m)
-        scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, 8)
+        scatter(args[1] + off * steps[1], steps[1], <const char*>by, m, E_F64)
         off += m
     sf_fpstate_restore(state)

@@ -122,18 +122,18 @@ def _call_block(*blocks, block_func, dask_pos, rest, ls, **kw):
 # inside it.
 
 def _terms_block(z, y, w, pw, *, ls):
-    _, loss, _ = V.Prepared(z, y, w, pw, ls).run(True, False, 1.0, want_total=False)
+    _, loss, _ = V.Prepared(z, y, w, pw, ls).run(True, False, 1, want_total=False)
     return loss
 
 
 def _sum_block(z, y, w, pw, *, ls):
     p = V.Prepared(z, y, w, pw, ls)
-    total, _, _ = p.run(False, False, 1.0)
+    total, _, _ = p.run(False, False, 1)
     return np.full((1,) * len(p.shape), total, dtype=V.acc_dtype(p.dtype))
 
 
-def _grad_block(z, y, w, pw, *, ls, scale):
-    _, _, grad = V.Prepared(z, y, w, pw, ls).run(False, True, scale, want_total=False)
+def _grad_block(z, y, w, pw, *, ls, count):
+    _, _, grad = V.Prepared(z, y, w, pw, ls).run(False, True, count, want_total=False)
     return grad
 
 
@@ -163,9 +163,9 @@ def _loss(a, reduction, axis):
 def _grad(a, reduction, axis):
     ax = V.norm_axis(axis, a.ndim)
     if reduction == "mean" and ax is None:
-        grad = a.map(_grad_block, a.dtype, scale=1.0 / a.n if a.n else 1.0)
+        grad = a.map(_grad_block, a.dtype, count=a.n if a.n else 1)
     else:
-        grad = a.map(_grad_block, a.dtype, scale=1.0)
+        grad = a.map(_grad_block, a.dtype, count=1)
         if reduction == "mean":
             cnt = math.prod(a.shape[i] for i in ax) if ax else 1
             if cnt:

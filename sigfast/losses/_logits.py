@@ -36,15 +36,15 @@ def _reduce(p, reduction, axis, want_grad, want_loss=True):
     if not want_loss:
         # the gradient alone: no loss terms, no sums; scaled as below
         if ax is None:
-            scale = 1.0 / p.n if (reduction == "mean" and p.n) else 1.0
-            return None, p.run(False, True, scale, want_total=False)[2]
-        grad = p.run(False, True, 1.0, want_total=False)[2]
+            count = p.n if (reduction == "mean" and p.n) else 1
+            return None, p.run(False, True, count, want_total=False)[2]
+        grad = p.run(False, True, 1, want_total=False)[2]
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
         if reduction == "mean" and cnt:
             grad = grad / np.asarray(cnt, p.dtype)
         return None, grad
     if reduction == "none" or ax is not None:
-        total, loss, grad = p.run(True, want_grad, 1.0, want_total=reduction != "none")
+        total, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none")
         if reduction == "none":
             return loss, grad
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
@@ -56,8 +56,8 @@ def _reduce(p, reduction, axis, want_grad, want_loss=True):
             if grad is not None and cnt:
                 grad = grad / np.asarray(cnt, p.dtype)
         return red.astype(p.dtype), grad
-    scale = 1.0 / p.n if (reduction == "mean" and p.n) else 1.0
-    total, _, grad = p.run(False, want_grad, scale)
+    count = p.n if (reduction == "mean" and p.n) else 1
+    total, _, grad = p.run(False, want_grad, count)
     if reduction == "mean":
         value = total / p.n if p.n else float("nan")
     else:
@@ -110,7 +110,9 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     Notes
     -----
     Finite for every finite input; 0 at ``z = +inf, y = 1`` and
-    ``z = -inf, y = 0``.  Sums use fixed-size blocks combined in a fixed
+    ``z = -inf, y = 0``.  A zero factor gives 0 against an infinite one:
+    ``pos_weight=inf`` gives ``inf`` for a positive target at any ``z <
+    inf`` (as PyTorch) and ``softplus(z)`` for ``y = 0`` (PyTorch: NaN).  Sums use fixed-size blocks combined in a fixed
     order, so the result does not depend on the number of threads.  Dask
     inputs give a lazy dask result with the same value.
     """

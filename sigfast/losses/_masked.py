@@ -10,8 +10,10 @@ masked array with that mask; the gradient is masked where every element it
 collects is masked, and is 0 there.
 
 The values under a mask never reach a kernel: masked elements are replaced
-by harmless ones (logit 0, probability 1/2, target 0) and get weight 0, so
-a NaN or an out-of-range probability under the mask changes nothing.
+by harmless ones (logit 0, probability 1/2, target 0, pos_weight 1) and get
+weight 0, so a NaN, an inf or an out-of-range probability under the mask
+changes nothing (a NaN pos_weight too, though it is broadcast over a class
+and the class is masked only through the other operands).
 The inputs are never modified.
 
 :func:`fused` runs the fused pass (:class:`._validate.Prepared`) once, with
@@ -77,8 +79,15 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     keep = ~mask
     z = _fill(mask, data["logits"], 0)
     y = _fill(mask, data["targets"], 0)
-    w = keep if weight is None else _fill(mask, data["weight"], 0)
-    pw = None if pos_weight is None else np.ma.filled(pos_weight, 1)
+    # nothing masked and no weight: the unweighted pass itself (long double's
+    # weighted formulas round differently from the plain ufunc)
+    w = (keep if mask.any() else None) if weight is None else _fill(mask, data["weight"], 0)
+    # pos_weight reaches every element its value is broadcast to, and the
+    # weight 0 does not cancel a NaN or inf in it (0 * NaN is NaN): a class
+    # with no labelled samples has pos_weight 0/0 = NaN.  So under the mask
+    # it is 1, which takes the full shape (nothing masked: as given).
+    pw = None if pos_weight is None else (
+        _fill(mask, data["pos_weight"], 1) if mask.any() else data["pos_weight"])
     p = V.Prepared(z, y, w, pw, label_smoothing)
     dt = p.dtype
     ax = V.norm_axis(axis, len(shape))
@@ -86,12 +95,12 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
     mean = reduction == "mean"
 
     if reduction == "none" or ax is not None:
-        _, loss, grad = p.run(True, want_grad, 1.0, want_total=False)
+        _, loss, grad = p.run(True, want_grad, 1, want_total=False)
         if reduction == "none":
             value = np.ma.MaskedArray(loss, mask)
         else:
             count = keep.sum(axis=ax)
-            red = loss.sum(axis=ax, dtype=np.float64)
+            red = loss.sum(axis=ax, dtype=V.acc_dtype(dt))
             if mean:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     red = red / count
@@ -100,7 +109,7 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
             value = _masked_value(red.astype(dt), count == 0)
     else:
         count = int(keep.sum())
-        total, _, grad = p.run(False, want_grad, 1.0 / count if mean and count else 1.0)
+        total, _, grad = p.run(False, want_grad, count if mean and count else 1)
         value = np.ma.masked if count == 0 else dt.type(total / count if mean else total)
     if not want_grad:
         return value

@@ -264,22 +264,23 @@ class Prepared:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
                                                            self.shape)).reshape(-1)
 
-    def run(self, want_loss, want_grad, grad_scale, want_total=True):
+    def run(self, want_loss, want_grad, grad_count=1, want_total=True):
         """One fused pass: (float64 total, loss array or None, grad array or None).
-        ``want_total=False`` skips the sum (the total is then 0.0; with
-        neither the loss nor the total wanted, the loss terms are not
-        computed at all).  Long double goes through :meth:`run_longdouble`
-        (long double total)."""
+        The gradient is divided by ``grad_count`` (a mean's element count;
+        1 for a sum).  ``want_total=False`` skips the sum (the total is then
+        0.0; with neither the loss nor the total wanted, the loss terms are
+        not computed at all).  Long double goes through
+        :meth:`run_longdouble` (long double total)."""
         if self.dtype == np.longdouble:
-            return self.run_longdouble(want_loss, want_grad, grad_scale)
+            return self.run_longdouble(want_loss, want_grad, grad_count)
         loss = np.empty(self.shape, self.dtype) if want_loss else None
         grad = np.empty(self.shape, self.dtype) if want_grad else None
         total = _dispatch.active().fused.bce_fused_pass(
-            self.z, self.y, self.w, self.pw, self.ls, loss, grad, float(grad_scale),
+            self.z, self.y, self.w, self.pw, self.ls, loss, grad, 1.0 / grad_count,
             want_total)
         return total, loss, grad
 
-    def run_longdouble(self, want_loss, want_grad, grad_scale):
+    def run_longdouble(self, want_loss, want_grad, grad_count=1):
         """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
         expressions over the long double ufunc loops: correct, not fused.
         Returns (long double total, loss or None, grad or None)."""
@@ -298,21 +299,33 @@ class Prepared:
             if plain:
                 loss = uf.bce_with_logits(z, y)          # the ufunc's values, bit for bit
             else:
+                # bce_term's rule (sigfast/_core/bce.pxd): a zero factor gives
+                # 0 even against pos_weight = inf, and y = 0 has no positive term
+                ypw = times(yy, pw)
                 Lz = uf.softplus(-np.abs(z))             # log1p(exp(-|z|))
                 t1 = np.where(omy == 0, L(0), np.maximum(z, 0) * omy)
-                t2 = np.where(yy == 0, L(0), np.maximum(-z, 0) * yy) * pw
-                c = np.where(pw == 1, L(1), omy + yy * pw)
-                loss = ((t1 + t2) + c * Lz) * w
+                t2 = times(np.where(yy == 0, L(0), np.maximum(-z, 0)), ypw)
+                c = np.where(pw == 1, L(1), omy + ypw)
+                loss = ((t1 + t2) + times(Lz, c)) * w
             loss = np.broadcast_to(loss, self.shape)
             total = np.sum(loss, dtype=L) if n else L(0)
             grad = None
             if want_grad:
                 g1 = uf.bce_with_logits_grad(z, yy)      # sigma(z) - y', no cancellation
                 g = np.where(pw == 1, g1,
-                             omy * uf.sigmoid(z) - pw * yy * uf.sigmoid(-z))
-                grad = np.asarray((g * w) * L(grad_scale), L)
+                             omy * uf.sigmoid(z) - times(uf.sigmoid(-z), times(yy, pw)))
+                # divided in long double: a Python float 1/n is good to
+                # double's 53 bits only (hundreds of x87 ulps)
+                grad = np.asarray((g * w) / L(grad_count), L)
                 grad = np.ascontiguousarray(np.broadcast_to(grad, self.shape))
         return total, (np.ascontiguousarray(loss) if want_loss else None), grad
+
+
+def times(a, b):
+    """a * b, but 0 where one factor is 0 and the other is not NaN (so
+    0 * inf = 0): the rule the fused pass applies to pos_weight = inf or 0."""
+    zero = ((a == 0) & (b == b)) | ((b == 0) & (a == a))
+    return np.where(zero, 0, a * b).astype(np.result_type(a, b))
 
 
 def finish(value, out):
