@@ -111,6 +111,7 @@ printf "[binaries]\npython = '%s'\n[built-in options]\nc_args = ['-I%s/usr/inclu
     "$WORK/python" "$SYSROOT" > "$WORK/python-aarch64.ini"
 INST=$WORK/install
 rm -rf "$BUILD" "$INST"
+mkdir -p "$(dirname "$BUILD")"
 meson setup "$BUILD" --cross-file tools/cross-aarch64.ini --cross-file "$WORK/python-aarch64.ini" \
     -Dpython.platlibdir="$INST" -Dpython.purelibdir="$INST" > "$BUILD.log" 2>&1 ||
     { tail -n 30 "$BUILD.log"; exit 1; }
