@@ -62,8 +62,10 @@
 #elif defined(__SSE4_2__)
 #  define SF_VEC_SSE 1
 #  define SF_VEC_NAME "sse4.2"
-#elif (defined(__aarch64__) || defined(_M_ARM64)) && (defined(__GNUC__) || defined(__clang__))
-/* GCC or Clang (the paired layer below uses statement expressions) */
+#elif (defined(__aarch64__) || defined(_M_ARM64)) && (defined(__GNUC__) || defined(__clang__)) \
+      && !defined(__AARCH64EB__)
+/* GCC or Clang (the paired layer below uses statement expressions);
+ * little-endian (the table lookups build byte indices) */
 #  define SF_VEC_NEON 1
 #  define SF_VEC_NAME "neon"
 #else
