@@ -8,8 +8,7 @@ each contiguous kernel k_<name>_<f32|f64>, the largest loop (the code between
 a backward branch and its target) is disassembled with
 aarch64-linux-gnu-objdump and given to llvm-mca, which simulates it in a
 steady state (--iterations 200) on each CPU model: cycles per iteration
-divided by the lanes one iteration handles (4 floats / 2 doubles; a loop
-with no vector store is skipped).  These are a model's predictions, not
+divided by the lanes of one vector (8 floats / 4 doubles: two q registers).  These are a model's predictions, not
 measurements: llvm-mca assumes every load hits L1 and knows nothing of
 the memory system or of branch prediction.
 """
@@ -85,9 +84,14 @@ def main():
     if not so:
         sys.exit("no aarch64 _ufuncs_baseline module: run bash tools/aarch64_emulated.sh")
     cpus = a.mcpu.split(",")
+    # one kernel-loop iteration is one sf_vf / sf_vd vector: one or two q
+    # registers of 4 floats / 2 doubles (SF_VEC_PAIRED of the NEON header)
+    hdr = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sigfast",
+                            "src", "sf_vec_neon.h")).read()
+    pairs = 2 if re.search(r"#define SF_VEC_PAIRED 1", hdr) else 1
     print("Predicted by llvm-mca (not measured): cycles per element of each kernel's hot loop")
-    print(f"| kernel | instructions/iteration | {' | '.join(cpus)} |")
-    print("|---|---:|" + "---:|" * len(cpus))
+    print(f"| kernel | instructions/iteration | lanes | {' | '.join(cpus)} |")
+    print("|---|---:|---:|" + "---:|" * len(cpus))
     for name, insns in sorted(functions(so).items()):
         m = re.search(r"k_(\w+)_(f32|f64)$", name)
         if not m:
@@ -95,9 +99,9 @@ def main():
         body = hot_loop(insns)
         if not body:
             continue
-        lanes = 4 if m.group(2) == "f32" else 2
+        lanes = (4 if m.group(2) == "f32" else 2) * pairs
         cyc = [mca(body, c) for c in cpus]
-        print(f"| {m.group(1)} {m.group(2)} | {len(body)} | "
+        print(f"| {m.group(1)} {m.group(2)} | {len(body)} | {lanes} | "
               + " | ".join(f"{c / lanes:.2f}" if c else "?" for c in cyc) + " |")
 
 
