@@ -20,6 +20,15 @@ FUNCS = ("sigmoid", "log_sigmoid", "softplus", "silu", "sigmoid_grad",
          "silu_grad", "logit", "sigmoid_grad_from_output")
 
 
+def ulp32(r):
+    """The float32 ulp at each float64 value r: 2**(e - 23), e = r's binary
+    exponent, at least -126 (subnormal ulps below 2**-126).  From the bits
+    (no log2/exp2, which are slow scalar libm calls on some platforms, and
+    under emulation); r = 0 and float64 subnormals take the -126 floor."""
+    e = ((r.view(np.uint64) >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64) - 1023
+    return ((np.maximum(e, -126) - 23 + 1023).astype(np.uint64) << np.uint64(52)).view(np.float64)
+
+
 def check(mod, name, stride, chunk=1 << 24):
     uf = getattr(mod, name)
     worst = (0.0, None, None, None)
@@ -43,8 +52,7 @@ def check(mod, name, stride, chunk=1 << 24):
             continue
         r = ref[fin]
         g = got[fin].astype(np.float64)
-        e = np.floor(np.log2(np.maximum(np.abs(r), 1e-300)))
-        err = np.abs(g - r) / np.exp2(np.maximum(e, -126.0) - 23.0)
+        err = np.abs(g - r) / ulp32(r)
         for b in over:
             over[b] += int(np.count_nonzero(err > b))
         i = int(np.argmax(err))
