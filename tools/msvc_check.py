@@ -28,7 +28,7 @@ Windows target by clang in MSVC mode.
    instruction, and the SSE4.1/4.2 instructions of the SSE backend
    (blendvps, pcmpgtq); avx2 has ymm in the kernel loop and no zmm
    anywhere; avx512 has zmm in the kernel loop; every level's kernel
-   loop has no call.
+   loop has no call, and sf_cpu_has runs CPUID and XGETBV.
 
 What this cannot check (needs cl.exe): cl.exe's own front end (its C11
 dialect, its intrinsic headers), its code generation and inlining, and
@@ -148,6 +148,9 @@ def check_object(objdump, path, level):
         return [f"{KERNEL} not found"]
     if re.search(r"\bcall", kern):
         bad.append("a call in the kernel")
+    cpu = "\n".join(funcs.get("t_cpu_has", []))
+    if "cpuid" not in cpu or "xgetbv" not in cpu:
+        bad.append("sf_cpu_has does not read CPUID and XCR0")
     if level == "baseline":
         if re.search(r"[yz]mm", text):
             bad.append("ymm/zmm in the baseline object")
@@ -210,7 +213,8 @@ def main(argv=None):
     for case, want, got in check_selection(cc):
         ok = want == got
         failures += not ok
-        print(f"  {'ok  ' if ok else 'FAIL'} {case:36s} -> {got}" + ("" if ok else f" (want {want})"))
+        note = "" if ok else f" (want {want})"
+        print(f"  {'ok  ' if ok else 'FAIL'} {case:36s} -> {got}{note}")
     if a.selection:
         return 1 if failures else 0
 
