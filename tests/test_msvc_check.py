@@ -68,6 +68,18 @@ def test_msvc_mode_compiles_every_level():
         assert int(avx2[5]) > 0 and avx2[6] == "0" and avx2[8] == "0"
         assert int(avx512[6]) > 0
         assert [base[-1], avx2[-1], avx512[-1]] == ["ok", "ok", "ok"]
+    # the real kernels (Cython's C from a build folder, when there is one):
+    # every one uses its level's registers and FMA, no formula out of line
+    if "generated kernels (" in r.stdout:
+        part = r.stdout.split("generated kernels (", 1)[1]
+        n = int(re.search(r": (\d+) contiguous kernels", part).group(1))
+        gen = {m[0]: [int(x) for x in m[1:5]] + [m[5]] for m in re.findall(
+            r"^\s+(baseline|avx2|avx512)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s.*?(ok|FAIL)$",
+            part, re.M)}
+        assert n >= 20
+        assert gen["baseline"] == [n, 0, 0, 0, "ok"]
+        assert gen["avx2"][1:] == [n, 0, n, "ok"]
+        assert gen["avx512"][2:] == [n, n, "ok"]
 
 
 # CPUID leaf 1 ecx, leaf 7 ebx, leaf 0x80000001 ecx of an x86-64-v3 CPU

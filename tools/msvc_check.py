@@ -30,6 +30,12 @@ Windows target by clang in MSVC mode.
    anywhere; avx512 has zmm in the kernel loop; every level's kernel
    loop has no call, and sf_cpu_has runs CPUID and XGETBV.
 
+5. The real kernels: Cython's C for a _ufuncs_<level> module (from a
+   build folder; the same C for every level) minus the Python module
+   around them: the structs, formula functions and contiguous kernels,
+   compiled in msvc mode per level; every kernel uses ymm (avx2) / zmm
+   (avx512) / neither (baseline), and FMA on the AVX levels.
+
 What this cannot check (needs cl.exe): cl.exe's own front end (its C11
 dialect, its intrinsic headers), its code generation and inlining, and
 the CPUID path at run time on Windows.
@@ -125,15 +131,23 @@ def check_selection(cc):
 
 
 def disassemble(objdump, path):
+    return disassemble_reloc(run([objdump, "-d", "--no-show-raw-insn", path], check=True).stdout)
+
+
+def disassemble_reloc(text):
+    """{function: [instruction or relocation line]} from llvm-objdump -d[r]."""
     funcs, name = {}, None
-    text = run([objdump, "-d", "--no-show-raw-insn", path], check=True).stdout
     for line in text.splitlines():
         m = re.match(r"[0-9a-f]+ <(.+)>:$", line)
         if m:
             name = m.group(1)
             funcs[name] = []
         elif name and re.match(r"\s+[0-9a-f]+:", line):
-            funcs[name].append(line.split(":", 1)[1].strip())
+            body = line.split(":", 1)[1].strip()
+            if "IMAGE_REL" in body and funcs[name]:
+                funcs[name][-1] += " " + body.split()[-1]   # the call's target
+            else:
+                funcs[name].append(body)
     return funcs
 
 
@@ -195,6 +209,115 @@ def gnu_lines(cc_cmd, src):
     return hits
 
 
+#: the Cython-generated functions taken from a _ufuncs_<level>.pyx.c: the
+#: formula layers (sigfast/_core pxd files) and the contiguous kernels
+FORMULA = r"__pyx_f_7sigfast_5_core_\d+(?:engine32|engine64|sigmoid|log_sigmoid|logit|silu|bce|eft|vec|platform)_\w+"
+KERNEL_FN = r"__pyx_f_\d+_ufuncs_\w+?_k_\w+"
+PRELUDE = """#include <stddef.h>
+#include "sf_vec.h"
+#include "sf_platform.h"
+#include "sf_consts.h"
+#include "sf_poly.h"
+#include "sf_longdouble.h"
+typedef ptrdiff_t Py_ssize_t;
+#ifndef CYTHON_INLINE
+#define CYTHON_INLINE __inline
+#endif
+"""
+#: what sigfast/meson.build gives MSVC for the kernel modules
+MESON_MSVC = ["-DCYTHON_INLINE=__forceinline"]
+
+
+def extract_kernels(generated):
+    """A C file of the formulas and kernels of a generated _ufuncs module:
+    its structs, every formula function, every contiguous kernel (kept by a
+    table of their addresses), with none of the Python module around them;
+    (source, kernel names)."""
+    lines = open(generated).read().splitlines()
+    name_re = re.compile(f"{FORMULA}|{KERNEL_FN}")
+    structs, defs, i = [], [], 0
+    while i < len(lines):
+        line = lines[i]
+        struct = re.match(r"struct __pyx_t_7sigfast_5_core_\w+ \{$", line)
+        func = (line.startswith("static") and line.rstrip().endswith("{")
+                and name_re.search(line.split("(")[0]))
+        if struct or func:
+            j = i
+            while lines[j] not in ("}", "};"):
+                j += 1
+            (structs if struct else defs).append("\n".join(lines[i:j + 1]))
+            i = j
+        i += 1
+    kernels = sorted({m for d in defs for m in re.findall(rf"^static void ({KERNEL_FN})\(", d)})
+    protos = [d.split("\n", 1)[0].rstrip(" {") + ";" for d in defs]
+    table = ",\n".join(f"    (void*){k}" for k in kernels)
+    src = "\n\n".join([PRELUDE] + structs + ["\n".join(protos)] + defs
+                      + [f"__declspec(dllexport) void* sf_check_kernels[] = {{\n{table}\n}};\n"])
+    return src, kernels
+
+
+def check_generated(base, objdump, generated, a_meson=MESON_MSVC):
+    """Step 5: the real kernels, from Cython's output, in msvc mode, with
+    the flags meson gives MSVC (a_meson)."""
+    src, kernels = extract_kernels(generated)
+    print(f"\ngenerated kernels ({os.path.relpath(generated, ROOT)}: {len(kernels)} "
+          f"contiguous kernels and the formulas they inline, msvc mode):")
+    print(f"  {'level':9s} {'kernels with: xmm':18s} {'ymm':>4} {'zmm':>4} {'FMA':>4}  "
+          f"{'calls (all functions)':34s} result")
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        c = os.path.join(tmp, "kernels.c")
+        with open(c, "w") as f:
+            f.write(src)
+        for level in ("baseline", "avx2", "avx512"):
+            obj = os.path.join(tmp, f"kernels_{level}.obj")
+            cmd = base + LEVEL_FLAGS[level] + a_meson + [
+                "-include", os.path.join(HERE, "msvc_predefs.h"), "-Wno-unknown-pragmas",
+                "-c", c, "-o", obj]
+            r = run(cmd)
+            if r.returncode != 0:
+                failures += 1
+                print(f"  {level:9s} compile failed:\n{r.stderr[-3000:]}")
+                continue
+            funcs = disassemble(objdump, obj)
+            ks = {n: "\n".join(b) for n, b in funcs.items() if re.search(r"_k_\w+$", n)}
+            has = {reg: sum(1 for b in ks.values() if reg in b) for reg in ("xmm", "ymm", "zmm")}
+            fma = sum(1 for b in ks.values() if re.search(r"vfn?m(add|sub)", b))
+            reloc = run([objdump, "-dr", obj], check=True).stdout
+            ks = {n: "\n".join(b) for n, b in disassemble_reloc(reloc).items()
+                  if re.search(r"_k_\w+$", n)}
+            calls = sorted(set(re.findall(r"IMAGE_REL_AMD64_REL32\s+(\w+)", reloc))
+                           & {"memcpy", "memset", "ldexp", "nearbyint", "fma", "fmaf"})
+            outline = sorted(n for n, b in ks.items()
+                             if re.search(r"call.*__pyx_f_7sigfast_5_core", b))
+            bad = []
+            if outline:
+                bad.append(f"formula called out of line in {outline}")
+            if len(ks) != len(kernels):
+                bad.append(f"{len(ks)} of {len(kernels)} kernels in the object")
+            if level == "baseline" and (has["ymm"] or has["zmm"] or fma):
+                bad.append("AVX registers or FMA at baseline")
+            if level == "avx2" and (has["ymm"] != len(ks) or has["zmm"]):
+                bad.append("an avx2 kernel without ymm, or with zmm")
+            if level == "avx512" and has["zmm"] != len(ks):
+                bad.append("an avx512 kernel without zmm")
+            if level != "baseline" and fma != len(ks):
+                bad.append("a kernel without FMA")
+            failures += bool(bad)
+            print(f"  {level:9s} {has['xmm']:>17} {has['ymm']:>5} {has['zmm']:>4} {fma:>4}  "
+                  f"{', '.join(calls):34s} {'ok' if not bad else 'FAIL'}")
+            for b in bad:
+                print("      " + b)
+    return failures
+
+
+def find_generated():
+    """The newest _ufuncs_<level>.pyx.c in a build folder of this tree."""
+    import glob
+    hits = glob.glob(os.path.join(ROOT, "build", "*", "sigfast", "_ufuncs_*.p", "_ufuncs_*.pyx.c"))
+    return max(hits, key=os.path.getmtime) if hits else None
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--selection", action="store_true",
@@ -202,6 +325,9 @@ def main(argv=None):
     ap.add_argument("--cc", default=None, help="compiler for --selection (default: clang or cc)")
     ap.add_argument("--clang", default="clang")
     ap.add_argument("--objdump", default=None, help="default: llvm-objdump")
+    ap.add_argument("--generated", default=None,
+                    help="a Cython-generated _ufuncs_<level>.pyx.c (default: the newest "
+                         "under build/*/)")
     ap.add_argument("--src", default=None, help="sigfast/src to check (default: this tree's)")
     a = ap.parse_args(argv)
     global SRC
@@ -267,6 +393,13 @@ def main(argv=None):
                       f"{'':10s} {c[4]:>6} {c[5]:>4}     {'ok' if not bad else 'FAIL'}")
                 for b in bad:
                     print("      " + b)
+
+    generated = a.generated or find_generated()
+    if not generated:
+        print("\ngenerated kernels: no build folder with a _ufuncs_<level>.pyx.c here "
+              "(pass --generated); skipped")
+    else:
+        failures += check_generated(base, objdump, generated)
     print("\nall checks passed" if not failures else f"\n{failures} check(s) failed")
     return 1 if failures else 0
 

@@ -5,6 +5,8 @@
 double __cdecl fma(double x, double y, double z);
 float __cdecl fmaf(float x, float y, float z);
 double __cdecl fabs(double x);
+double __cdecl nearbyint(double x);
+double __cdecl ldexp(double x, int e);
 long double __cdecl fabsl(long double x);
 long double __cdecl ldexpl(long double x, int e);
 long double __cdecl frexpl(long double x, int* e);
