@@ -51,7 +51,7 @@ def test_backend_selection_per_compiler():
 
 @needs_tree
 @pytest.mark.skipif(not (shutil.which("clang") and shutil.which("llvm-objdump")),
-                    reason="needs clang and llvm-objdump (apt-get install clang lld)")
+                    reason="needs clang and llvm-objdump (apt-get install clang llvm)")
 def test_msvc_mode_compiles_every_level():
     r = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
                        timeout=300)
