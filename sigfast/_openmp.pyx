@@ -55,6 +55,8 @@ cdef extern from "sf_omp.h":
 cdef extern from "sf_platform.h":
     int SF_OPENMP
     int sf_cpu_has(int level) noexcept nogil
+    int sf_x86_level_ok(int level, unsigned int ecx1, unsigned int ebx7, unsigned int ecx81,
+                        unsigned long long xcr0) noexcept nogil
 
 cdef extern from "sf_omp.h" nogil:
     double sf_omp_wtime "sf_wtime" ()
@@ -477,6 +479,13 @@ def cpu_supports(level):
     """Whether this CPU (and OS) can run a SIMD level: 'baseline', 'avx2', 'avx512'."""
     idx = {"baseline": 0, "avx2": 1, "avx512": 2}[level]
     return bool(sf_cpu_has(idx))
+
+
+def _x86_level_ok(level, ecx1, ebx7, ecx81, xcr0):
+    """Internal, for tests: the CPUID/XCR0 decision MSVC builds make for
+    :func:`cpu_supports` (GCC and Clang builds ask __builtin_cpu_supports)."""
+    idx = {"baseline": 0, "avx2": 1, "avx512": 2}[level]
+    return bool(sf_x86_level_ok(idx, ecx1, ebx7, ecx81, xcr0))
 
 
 def _user_setting():

@@ -9,6 +9,7 @@
 """
 import glob
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -22,7 +23,8 @@ from sigfast._registry import NAMES as ALL
 from sigfast._testing import typical as sample
 
 OBJDUMP = shutil.which("objdump")
-X86 = os.uname().machine in ("x86_64", "AMD64")
+# platform.machine(): os.uname() does not exist on Windows
+X86 = platform.machine() in ("x86_64", "AMD64")
 HOT = ["k_sigmoid", "k_log_sigmoid", "k_softplus", "k_silu", "k_sigmoid_grad", "k_bce_with_logits"]
 
 
@@ -122,6 +124,29 @@ def test_tail_elements_bit_identical_to_vector_body(kern, name, dtype):
     for n in range(1, 64, 5):
         part = getattr(kern, name)(*(a[:n] for a in args))
         assert part.tobytes() == full[:n].tobytes()
+
+
+# What each x86-64 level's flags must give sf_vec.h, on every compiler
+# (GCC, Clang, MSVC): a failure here means a level built the portable
+# one-lane path (as MSVC did before sf_vec_select.h knew its macros).
+X86_VECTOR = {"baseline": ("sse4.2", (8, 4)), "avx2": ("avx2", (16, 8)),
+              "avx512": ("avx512", (32, 16))}
+
+
+@pytest.mark.skipif(not X86, reason="x86-64 levels")
+def test_levels_built_on_their_vector_backend():
+    for lv in _dispatch.runnable_levels():
+        k = _dispatch.load(lv)
+        assert (k.VECTOR, k.LANES) == X86_VECTOR[lv], lv
+
+
+def test_expected_levels_compiled():
+    # CI sets SIGFAST_EXPECT_LEVELS where a wheel must carry every level
+    # (win_amd64: MSVC builds all three); the CPU may run fewer of them.
+    want = os.environ.get("SIGFAST_EXPECT_LEVELS")
+    if not want:
+        pytest.skip("SIGFAST_EXPECT_LEVELS not set")
+    assert _dispatch.COMPILED == tuple(want.split(","))
 
 
 def test_level_reported():

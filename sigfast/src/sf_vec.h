@@ -9,9 +9,10 @@
  *   AVX2    (x86-64-v3)  ymm: 8 / 4, hardware FMA                  sf_vec_x86.h
  *   SSE4.2  (x86-64-v2)  xmm: 4 / 2, FMA emulated exactly enough   sf_vec_x86.h
  *   NEON    (AArch64)    q: 4 / 2, hardware FMA                    sf_vec_neon.h
- *   portable (MSVC x86, anything else): C scalars, fma()           sf_vec_scalar.h
+ *   portable (anything else): C scalars, fma()                    sf_vec_scalar.h
  *
- * and this file builds the vectors the formulas use on top of it.
+ * (sf_vec_select.h picks one, for GCC, Clang and MSVC alike), and this
+ * file builds the vectors the formulas use on top of it.
  *
  * On the SIMD levels a vector (sf_vf, sf_vd) is TWO machine registers and
  * every primitive is applied to both halves in program order: the formulas
@@ -53,25 +54,7 @@
 #include <string.h>
 #include <math.h>
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512VL__)
-#  define SF_VEC_AVX512 1
-#  define SF_VEC_NAME "avx512"
-#elif defined(__AVX2__) && defined(__FMA__)
-#  define SF_VEC_AVX2 1
-#  define SF_VEC_NAME "avx2"
-#elif defined(__SSE4_2__)
-#  define SF_VEC_SSE 1
-#  define SF_VEC_NAME "sse4.2"
-#elif (defined(__aarch64__) || defined(_M_ARM64)) && (defined(__GNUC__) || defined(__clang__)) \
-      && !defined(__AARCH64EB__)
-/* GCC or Clang (the paired layer below uses statement expressions);
- * little-endian (the table lookups build byte indices) */
-#  define SF_VEC_NEON 1
-#  define SF_VEC_NAME "neon"
-#else
-#  define SF_VEC_SCALAR 1
-#  define SF_VEC_NAME "portable"
-#endif
+#include "sf_vec_select.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define SF_INLINE static inline __attribute__((always_inline))
@@ -205,11 +188,14 @@ SF_PC(sf_vdm, sf_vd, sf_vd_nge, nd_nge)
 SF_PX(sf_vfi, sf_vf, sf_vf_bits, nf_bits) SF_PX(sf_vf, sf_vfi, sf_vfi_asf, nfi_asf)
 SF_PX(sf_vf, sf_vfi, sf_vfi_cvtf, nfi_cvtf)
 SF_PX(sf_vdi, sf_vd, sf_vd_bits, nd_bits) SF_PX(sf_vd, sf_vdi, sf_vdi_asd, ndi_asd)
-#define sf_vfi_sll(x, n) ({ sf_vfi r_; r_.a = nfi_sll((x).a, n); r_.b = nfi_sll((x).b, n); r_; })
-#define sf_vfi_srl(x, n) ({ sf_vfi r_; r_.a = nfi_srl((x).a, n); r_.b = nfi_srl((x).b, n); r_; })
-#define sf_vfi_sra(x, n) ({ sf_vfi r_; r_.a = nfi_sra((x).a, n); r_.b = nfi_sra((x).b, n); r_; })
-#define sf_vdi_sll(x, n) ({ sf_vdi r_; r_.a = ndi_sll((x).a, n); r_.b = ndi_sll((x).b, n); r_; })
-#define sf_vdi_srl(x, n) ({ sf_vdi r_; r_.a = ndi_srl((x).a, n); r_.b = ndi_srl((x).b, n); r_; })
+/* Shifts by a constant stay macros, so the count reaches the intrinsic as
+ * an immediate; a compound literal, not a GCC statement expression, so
+ * MSVC compiles them too. */
+#define sf_vfi_sll(x, n) ((sf_vfi){ nfi_sll((x).a, n), nfi_sll((x).b, n) })
+#define sf_vfi_srl(x, n) ((sf_vfi){ nfi_srl((x).a, n), nfi_srl((x).b, n) })
+#define sf_vfi_sra(x, n) ((sf_vfi){ nfi_sra((x).a, n), nfi_sra((x).b, n) })
+#define sf_vdi_sll(x, n) ((sf_vdi){ ndi_sll((x).a, n), ndi_sll((x).b, n) })
+#define sf_vdi_srl(x, n) ((sf_vdi){ ndi_srl((x).a, n), ndi_srl((x).b, n) })
 /* A float vector's lanes are its first register's, then its second's; a
  * double vector holds half as many, so the low half of a float vector is
  * its first register, widened into the two registers of a double vector. */
