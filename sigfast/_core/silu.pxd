@@ -182,8 +182,12 @@ cdef inline sf_vf silu_grad_f32(sf_vf x) noexcept nogil:
     if sf_vfm_any(sf_vfm_or(near, rare)):
         g = sf_vf_sel(near, silu_grad_near_zero_f32(x), g)
         if sf_vfm_any(rare):
-            g = sf_vf_sel(rare, sf_vf_sel(sf_vf_ne(x, x), x, sf_vf_narrow(
-                silu_grad_scale_f64(sf_vd_widen_lo(gh), sf_vd_widen_lo(gl), sf_vd_widen_lo(c.P64)),
-                silu_grad_scale_f64(sf_vd_widen_hi(gh), sf_vd_widen_hi(gl), sf_vd_widen_hi(c.P64)))),
-                g)
+            # x <= -109: |silu'(x)| < 2**-150, -0 (and NaN: x)
+            g = sf_vf_sel(rare, sf_vf_sel(sf_vf_ne(x, x), x, sf_vf_set(-0.0)), g)
+            rare = sf_vfm_and(rare, sf_vf_lt(sf_vf_set(-109.0), x))
+            if sf_vfm_any(rare):
+                g = sf_vf_sel(rare, sf_vf_narrow(
+                    silu_grad_scale_f64(sf_vd_widen_lo(gh), sf_vd_widen_lo(gl), sf_vd_widen_lo(c.P64)),
+                    silu_grad_scale_f64(sf_vd_widen_hi(gh), sf_vd_widen_hi(gl), sf_vd_widen_hi(c.P64))),
+                    g)
     return g
