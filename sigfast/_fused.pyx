@@ -43,7 +43,7 @@ from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.vec cimport *
 from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64,
-    bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32)
+    bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32, bce_grad_not_zero_f32)
 from sigfast._core.loops cimport plan_threads, restore_fpflags
 from sigfast._openmp cimport sf_team_start, sf_team_report, sf_wtime
 
@@ -266,6 +266,8 @@ cdef void grad_block_f32(const float* z, const float* y, const float* w, const f
             sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_hi(hi), sf_vd_widen_hi(lo)),
                                 sf_vd_widen_hi(vw)), vs))
         if unit_pw:
+            if sf_vfm_any(hard):
+                hard = bce_grad_not_zero_f32(vz, hi, hard)
             if sf_vfm_any(hard):
                 dlo = bce_with_logits_grad_f64(sf_vd_widen_lo(vz), sf_vd_widen_lo(vy))
                 dhi = bce_with_logits_grad_f64(sf_vd_widen_hi(vz), sf_vd_widen_hi(vy))

@@ -48,14 +48,15 @@ cdef inline sf_vf clamp_f32(sf_vf x) noexcept nogil:
     return sf_vf_min(sf_vf_set(SF_F_XHI), sf_vf_max(sf_vf_set(SF_F_XLO), x))
 
 
-cdef inline Exp32 exp_f32(sf_vf x) noexcept nogil:
+cdef inline Exp32 exp_f32(sf_vf x, bint comp=False) noexcept nogil:
     # 1. n = round(16 x/ln2) by the 1.5*2**23 shifter (its low bits hold n).
     # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 12 bits).
-    # 3. e**-r - 1 = s = r (-1 + r (C2 + C3 r))  (minimax, 2**-29.2 relative).
+    # 3. e**-r - 1 = s = r (-1 + r (C2 + C3 r))  (minimax, 2**-29.2 relative;
+    #    comp: s + es, es = r times the rounding error of -1 + p).
     # 4. 2 T e**-r = u2 + eu2: u2 = fl(2T_hi (1 + s)), eu2 its rounding
     #    error (exact by FMA: 2T_hi - u2 is exact) plus the table's lo word.
     cdef Exp32 e
-    cdef sf_vf t, nf, r, s, Th, Tl
+    cdef sf_vf t, nf, r, s, Th, Tl, p, q, es
     t = sf_vf_mad(x, sf_vf_set(SF_L16F_INV), sf_vf_set(SF_F_SHIFT23))
     nf = sf_vf_sub(t, sf_vf_set(SF_F_SHIFT23))
     r = sf_vf_nmad(nf, sf_vf_set(SF_L16F_HI), x)
@@ -63,10 +64,22 @@ cdef inline Exp32 exp_f32(sf_vf x) noexcept nogil:
     e.tb = sf_vf_bits(t)
     Th = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_HI), e.tb)
     Tl = sf_vf_lookup16(sf_vf_tab16_load(SF_T16F_LO), e.tb)
-    s = sf_vf_mul(r, sf_vf_mad(r, sf_vf_mad(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)),
-                               sf_vf_set(-1.0)))
+    if not comp:
+        s = sf_vf_mul(r, sf_vf_mad(r, sf_vf_mad(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)),
+                                   sf_vf_set(-1.0)))
+        e.u2 = sf_vf_mad(Th, s, Th)
+        e.eu2 = sf_vf_fma(Th, s, sf_vf_add(sf_vf_sub(Th, e.u2), Tl))
+        return e
+    p = sf_vf_mul(r, sf_vf_mad(r, sf_vf_set(SF_EXPF_C3), sf_vf_set(SF_EXPF_C2)))
+    q = sf_vf_sub(p, sf_vf_set(1.0))
+    s = sf_vf_mul(r, q)
+    # es: r times the rounding error of q = p - 1 (Fast2Sum of -1 and p).
+    # Of the roundings of r, q and s it is the one that reversed softplus
+    # (carrying s's alone left 44 of the 55 reversed pairs above x = ln2/32,
+    # q's alone none); the others stay noise below the result's steps.
+    es = sf_vf_mul(r, sf_vf_add(sf_vf_sub(sf_vf_set(-1.0), q), p))
     e.u2 = sf_vf_mad(Th, s, Th)
-    e.eu2 = sf_vf_fma(Th, s, sf_vf_add(sf_vf_sub(Th, e.u2), Tl))
+    e.eu2 = sf_vf_mad(Th, es, sf_vf_fma(Th, s, sf_vf_add(sf_vf_sub(Th, e.u2), Tl)))
     return e
 
 
@@ -99,16 +112,22 @@ cdef inline sf_vf log1pexp_f32(sf_vf a, sf_vf* lo) noexcept nogil:
     # log(1 + e**-a) = hi + *lo for a in [0, ALOG] (ALOG = 104: beyond, the
     # value is below 2**-150 and rounds to 0).
     #
-    # 1. e**-a = (u2 + eu2) 2**-(K+1) from exp_f32 (K >= 0 here), the power
+    # 1. e**-a = (u2 + eu2) 2**-(K+1) from exp_f32 with comp (K >= 0 here):
+    #    there eu2 also carries r times the rounding error of the
+    #    polynomial's last sum (4 operations), noise of ~2**-30 that made
+    #    softplus run backwards at 55 pairs of
+    #    neighbouring inputs (0.0217 < x < 0.0264, table index 1; 59 in
+    #    all at avx512, 11 left, see tools/monotone_f32.py); sigmoid's core
+    #    does not need it.  The power
     #    of two applied as 2**(64-K-1) * 2**-64 so it is exact down to the
     #    subnormals (where the product rounds once).
     # 2. 1 + e = Dh + Dl: Dh = fl(1 + e), its rounding error by FMA.
     # 3. log(Dh) by fdlibm's reduction: m = Dh or Dh/2 in [0.707, 1.414]
     #    (j = 0 or 1), f = m - 1 exact, log(1+f) = f - hfsq + s(hfsq + R),
-    #    s = f/(2+f), R minimax (SF_LOGF, 2**-30); Dl/m ~ Dl (1 - 2s) adds
+    #    s = f/(2+f), R minimax (SF_LOGF, 2**-30); Dl/m ~ Dl (1 - 2s + 2s**2) adds
     #    the low part, which is all of the result once e < 2**-24.
     # 4. hi = j ln2_hi + f is exact (ln2_hi has 16 bits).
-    cdef Exp32 e = exp_f32(a)
+    cdef Exp32 e = exp_f32(a, True)
     cdef sf_vf Pinv, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
     cdef sf_vfm small
     cdef sf_vfm big
@@ -132,8 +151,13 @@ cdef inline sf_vf log1pexp_f32(sf_vf a, sf_vf* lo) noexcept nogil:
     hfsq = sf_vf_mul(sf_vf_mul(sf_vf_set(0.5), f), f)
     inner = sf_vf_sub(sf_vf_mul(s, sf_vf_add(hfsq, R)), hfsq)
     hi = sf_vf_mad(j, sf_vf_set(SF_F_LN2_HI), f)
+    # Dl/m = Dl (1 - s)/(1 + s) ~ Dl (1 - 2s + 2s**2): without the s**2
+    # term the error is 2 s**2 Dl, 0.12 ulp of the result at f = 0.41 (Dh
+    # next to sqrt(2)), which took softplus to 1.024 ulp at x = -0.8913268
+    # once the exp's rounding errors were carried (step 1)
     lo[0] = sf_vf_mad(j, sf_vf_set(SF_F_LN2_LO),
-                      sf_vf_add(inner, sf_vf_nmad(sf_vf_add(s, s), cl, cl)))
+                      sf_vf_add(inner, sf_vf_mad(sf_vf_add(z, z), cl,
+                                                 sf_vf_nmad(sf_vf_add(s, s), cl, cl))))
     # 5. e < SERIES: log(1 + e) = e - e**2/2 + e**3/3 on e = u + el instead
     #    (truncation e**3/4 relative): there 1 + e keeps too few of e's bits
     #    in Dh and the low word's roundings cost up to 0.6 ulp.

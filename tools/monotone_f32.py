@@ -1,0 +1,97 @@
+"""Reversed adjacent pairs of sigfast's float32 kernels over every float32
+input, on each interval where the exact function is monotone.
+
+    python tools/monotone_f32.py [--level avx512] [--stride 1] [FUNC ...]
+
+x runs through the float32 values in increasing order (-inf .. -0, then
++0 .. +inf; NaN left out); a pair of neighbours (x, x') inside one monotone
+interval is reversed when f(x') < f(x) on an increasing piece (> on a
+decreasing one).  Pairs that straddle an extremum are not counted.
+FUNC is a unary ufunc or bce0 / bce1 (bce_with_logits(z, 0) / (z, 1)).
+With --stride k only every k-th value is taken (neighbours at distance k).
+Prints the count per interval and the first few reversed pairs.
+"""
+import argparse
+
+import numpy as np
+
+from sigfast import _dispatch
+
+# exact extrema (mpmath): silu' = 0 at X0, silu'' = 0 at +-X2
+X0 = -1.2784645427610738
+X2 = 2.3993572805154676
+#: {name: [(upper end of piece, +1 increasing / -1 decreasing), ...]}
+PIECES = {
+    "softplus": [(np.inf, 1)],
+    "log_sigmoid": [(np.inf, 1)],
+    "sigmoid": [(np.inf, 1)],
+    "bce0": [(np.inf, 1)],
+    "bce1": [(np.inf, -1)],
+    "silu": [(X0, -1), (np.inf, 1)],
+    "silu_grad": [(-X2, -1), (X2, 1), (np.inf, -1)],
+}
+
+
+def ordered_chunks(stride, chunk):
+    """float32 values in increasing order, in chunks."""
+    neg = np.uint64(0xFF800000)
+    for hi in range(int(neg), 0x80000000 - 1, -chunk):       # -inf .. -0
+        lo = max(hi - chunk + 1, 0x80000000)
+        yield np.arange(hi, lo - 1, -stride, dtype=np.int64).astype(np.uint32).view(np.float32)
+    for lo in range(0, 0x7F800001, chunk):                    # +0 .. +inf
+        hi = min(lo + chunk, 0x7F800001)
+        yield np.arange(lo, hi, stride, dtype=np.int64).astype(np.uint32).view(np.float32)
+
+
+def function(mod, name):
+    if name in ("bce0", "bce1"):
+        f = mod.UFUNCS["bce_with_logits"]
+        return lambda x: f(x, np.float32(name == "bce1"))
+    return mod.UFUNCS[name]
+
+
+def scan(mod, name, stride=1, chunk=1 << 24, show=5):
+    f = function(mod, name)
+    pieces = PIECES[name]
+    counts = [0] * len(pieces)
+    first = []
+    px = py = None
+    with np.errstate(all="ignore"):
+        for x in ordered_chunks(stride, chunk):
+            y = f(x).astype(np.float64)
+            if px is not None:
+                x = np.concatenate([[px], x])
+                y = np.concatenate([[py], y])
+            px, py = x[-1], y[-1]
+            xs = x.astype(np.float64)
+            lo = -np.inf
+            for k, (up, sign) in enumerate(pieces):
+                # both ends of the pair inside [lo, up]
+                a, b = xs[:-1], xs[1:]
+                inside = (a >= lo) & (b <= up)
+                bad = inside & (sign * (y[1:] - y[:-1]) < 0)
+                n = int(bad.sum())
+                if n:
+                    counts[k] += n
+                    for i in np.flatnonzero(bad)[:max(0, show - len(first))]:
+                        first.append((float(x[i]), float(x[i + 1]), float(y[i]), float(y[i + 1])))
+                lo = up
+    return counts, first
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("funcs", nargs="*", default=list(PIECES))
+    ap.add_argument("--level", default=None)
+    ap.add_argument("--stride", type=int, default=1)
+    a = ap.parse_args(argv)
+    level = a.level or _dispatch.active().level
+    mod = _dispatch.load(level)
+    for name in a.funcs:
+        counts, first = scan(mod, name, a.stride)
+        print(f"{level} {name}: {sum(counts)} reversed pairs "
+              f"(per piece {counts}); first: {first}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
