@@ -48,7 +48,7 @@ cdef inline sf_vf clamp_f32(sf_vf x) noexcept nogil:
     return sf_vf_min(sf_vf_set(SF_F_XHI), sf_vf_max(sf_vf_set(SF_F_XLO), x))
 
 
-cdef inline Exp32 exp_f32(sf_vf x, bint comp=False) noexcept nogil:
+cdef inline Exp32 exp_f32(sf_vf x, bint comp) noexcept nogil:
     # 1. n = round(16 x/ln2) by the 1.5*2**23 shifter (its low bits hold n).
     # 2. r = x - n ln2/16 in two FMA steps (n*HI exact: HI has 12 bits).
     # 3. e**-r - 1 = s = r (-1 + r (C2 + C3 r))  (minimax, 2**-29.2 relative;
@@ -94,7 +94,7 @@ cdef inline sf_vf pow2_bits_f32(sf_vfi tb, int bias) noexcept nogil:
 cdef inline Logistic32 logistic_f32(sf_vf xc) noexcept nogil:
     # xc: x clamped (clamp_f32).  See the top of this file.
     cdef Logistic32 c
-    cdef Exp32 e = exp_f32(xc)
+    cdef Exp32 e = exp_f32(xc, False)
     c.u2 = e.u2
     c.eu2 = e.eu2
     c.P64 = pow2_bits_f32(e.tb, 1 + 64)

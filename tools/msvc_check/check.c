@@ -130,7 +130,8 @@ EXPORT int t_omp(int* p, long long* q)
 {
     sf_store_int(p, sf_load_int(p) + 1);
     sf_store_ll(q, sf_load_ll(q) + 1);
-    return sf_omp_max_threads() + (int)sf_wtime() + sf_register_atfork_child(0);
+    return sf_omp_max_threads() + (int)sf_wtime() + sf_register_atfork(0, 0)
+        + sf_omp_release_pool() + sf_omp_num_procs() + sf_omp_thread_limit() + sf_probe_threads(1);
 }
 EXPORT long double t_longdouble(long double x)
 {
