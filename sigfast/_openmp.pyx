@@ -157,7 +157,10 @@ sf_register_atfork(_before_fork, _after_fork_child)
 # LATE_MIN and than a quarter of the estimated serial time (its working time
 # divided by the share of the chunks it did), kernels run serially for a
 # while (50 ms, doubling on each repeat up to 1.6 s; a call that runs clean
-# resets it).  A worker woken late on an idle machine (tens of
+# halves the next period instead of forgetting it: under a load that makes
+# every other team late, a reset let the team start again after each short
+# period, and the late calls, each waiting a scheduler slice, made the
+# default thread count slower than one thread).  A worker woken late on an idle machine (tens of
 # microseconds) only shifts chunks to the master, whose estimate then grows
 # with them, so it does not count as late.  The first parallel call of the
 # process and the first after a serial period are not judged: their workers
@@ -194,12 +197,13 @@ cdef void sf_team_report(double start, double master_done, double end, double sh
     if wait > LATE_MIN and wait > 0.25 * serial:
         sf_store_ll(&_late_calls, sf_load_ll(&_late_calls) + 1)
         b = sf_load_ll(&_backoff_us)
-        b = 50000 if b == 0 else (2 * b if b < 1600000 else b)
+        b = 50000 if b < 50000 else (2 * b if b < 1600000 else b)
         sf_store_ll(&_backoff_us, b)
         sf_store_ll(&_serial_until_us, <long long>(end * 1e6) + b)
         sf_store_int(&_team_cold, 1)
     elif sf_load_ll(&_backoff_us) != 0:
-        sf_store_ll(&_backoff_us, 0)
+        b = sf_load_ll(&_backoff_us) // 2
+        sf_store_ll(&_backoff_us, b if b >= 25000 else 0)
         sf_store_ll(&_serial_until_us, 0)
 
 
