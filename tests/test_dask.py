@@ -246,6 +246,18 @@ def test_ufunc_unpickles_in_a_fresh_process():
     subprocess.run([*PYTHON, "-c", code], input=blob, check=True, capture_output=True)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _keep_environ():
+    # A process-based LocalCluster writes its workers' settings
+    # (OMP_NUM_THREADS=1, MKL_NUM_THREADS=1, ...) into this process's
+    # os.environ; later tests' subprocesses (PyTorch reads MKL_NUM_THREADS)
+    # would inherit them.
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")

@@ -169,6 +169,9 @@ def test_fork_pool_after_torch_openmp():
         torch.sigmoid(torch.randn(4_000_000))
 
         def work(i):
+            # PyTorch sets OpenMP's limit from MKL_NUM_THREADS and the like,
+            # which sigfast follows: ask for 2 explicitly
+            sigfast.set_num_threads(2)
             return sigfast.get_num_threads(), bool(kernels_ok())
 
         with mp.get_context("fork").Pool(2) as pool:
@@ -207,6 +210,7 @@ def test_grandchild_after_torch_in_child():
         import torch
 
         def grandchild():
+            sigfast.set_num_threads(2)
             return 0 if kernels_ok() and sigfast.get_num_threads() == 2 else 4
 
         def child():
