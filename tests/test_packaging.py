@@ -274,3 +274,14 @@ def test_readme_is_the_short_index_page():
     # the full measurements live in docs/
     assert "<details><summary>Full table, 1 thread</summary>" in (ROOT / "docs" / "speed.md").read_text()
     assert "**float32 over all 2**32 inputs**" in (ROOT / "docs" / "accuracy.md").read_text()
+
+
+def test_every_extension_module_declares_freethreading_compatible():
+    # README, docs/wheels.md and pyproject.toml say every compiled module
+    # declares it (what cp314t wheels would rely on); a new .pyx must too
+    sources = sorted((ROOT / "sigfast").glob("*.pyx")) + sorted(
+        (ROOT / "sigfast").glob("*.pyx.tp"))
+    assert len(sources) >= 4
+    missing = [p.name for p in sources
+               if p.read_text().splitlines()[0] != "# cython: freethreading_compatible = True"]
+    assert missing == []

@@ -9,7 +9,7 @@ and ``bench/check_ratios.py`` (private).
   per thread count.
 * :mod:`.report`: tables, the plot, metadata.
 """
-from .peers import (COMPARE, LOSS_NAMES, PEER_SRC, PEERS, UFUNC_NAMES, available_peers,
+from .peers import (COMPARE, LOSS_NAMES, PEERS, UFUNC_NAMES, available_peers,
                     jax_config, load_peer)
 from .report import (Progress, busy_threads, busy_warning, fmt_n, fmt_ratio, load_average,
                      metadata, plot, print_table)
@@ -18,7 +18,7 @@ from .runner import (DTYPES, JAX_SINGLE_THREAD_FLAGS, TUNED_MALLOC_ENV, make_inp
 from .timer import Timing, time_interleaved
 
 __all__ = [
-    "COMPARE", "LOSS_NAMES", "PEER_SRC", "PEERS", "UFUNC_NAMES", "available_peers",
+    "COMPARE", "LOSS_NAMES", "PEERS", "UFUNC_NAMES", "available_peers",
     "jax_config", "load_peer", "Progress", "busy_threads", "busy_warning", "fmt_n",
     "fmt_ratio", "load_average", "metadata", "plot", "print_table", "DTYPES", "JAX_SINGLE_THREAD_FLAGS", "TUNED_MALLOC_ENV",
     "make_inputs", "malloc_config", "measure", "measure_isolated", "measure_one",

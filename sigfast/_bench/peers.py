@@ -90,25 +90,6 @@ COMPARE = {c.name: c for c in [
 UFUNC_NAMES = [n for n in _registry.NAMES if n in COMPARE]
 LOSS_NAMES = [n for n, c in COMPARE.items() if c.reduce]
 
-#: What each peer candidate calls, for tables and docs.
-PEER_SRC = {
-    ("scipy", "expit"): "scipy.special.expit(x, out=y)",
-    ("scipy", "log_expit"): "scipy.special.log_expit(x, out=y)",
-    ("scipy", "logit"): "scipy.special.logit(p, out=y)",
-    ("torch", "sigmoid"): "torch.sigmoid(x, out=y)",
-    ("torch", "log_sigmoid"): "F.logsigmoid(x) (as torch._C._nn.log_sigmoid(x, out=y))",
-    ("torch", "softplus"): "F.softplus(x) (as torch._C._nn.softplus(x, 1, 20, out=y))",
-    ("torch", "logit"): "torch.logit(p, out=y)",
-    ("torch", "silu"): "F.silu(x) (as torch._C._nn.silu(x, out=y))",
-    ("torch", "bce_none"): "F.binary_cross_entropy_with_logits(z, y, reduction='none')",
-    ("torch", "bce_mean"): "F.binary_cross_entropy_with_logits(z, y)",
-    ("jax", "bce_mean"): "jax.jit(<the stable BCE expression, jnp.mean>)",
-    ("jax", "sigmoid"): "jax.jit(jax.nn.sigmoid)",
-    ("jax", "log_sigmoid"): "jax.jit(jax.nn.log_sigmoid)",
-    ("jax", "softplus"): "jax.jit(jax.nn.softplus)",
-    ("jax", "silu"): "jax.jit(jax.nn.silu)",
-}
-
 _PEER_MODULES = {}
 
 

@@ -39,10 +39,6 @@ class Timing:
         """``{name: speedup(ref, name)}`` for every other candidate."""
         return {k: self.speedup(ref, k) for k in self.samples if k != ref}
 
-    def as_dict(self):
-        return {"seconds": self.seconds, "gelems": self.gelems,
-                "numbers": self.numbers, "samples": self.samples}
-
 
 def _calibrate(fn, min_time, timer):
     """Smallest call count (1, 2, 5, 10, 20, ...) whose loop takes ``min_time``."""

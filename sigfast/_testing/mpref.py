@@ -33,12 +33,6 @@ def _logit(p):
     return mpmath.log(p / (1 - p))
 
 
-def _bce_grad(z, y):
-    # sigma(z) - y; for z > 0 as (1 - y) - sigma(-z), exact in mpmath, so
-    # that sigma(z) ~ 1 does not cost the reference its low digits
-    return (1 - y) - _sig(-z) if z > 0 else _sig(z) - y
-
-
 def _bce(z, y):
     return max(z, 0) * (1 - y) + max(-z, 0) * y + mpmath.log1p(mpmath.exp(-abs(z)))
 

@@ -101,11 +101,12 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
 
     Returns
     -------
-    ndarray or scalar of the inputs' floating dtype (float32 or float64):
-    NumPy's promotion of logits and targets with Python scalars weak
-    (``bce(z32, 1.0)`` is float32), never changed by the weights; float16
-    is computed in float32; longdouble is a TypeError.  Terms are computed
-    in that precision and summed in float64.
+    ndarray or scalar of the inputs' floating dtype (float32, float64 or
+    long double): NumPy's promotion of logits and targets with Python
+    scalars weak (``bce(z32, 1.0)`` is float32), never changed by the
+    weights; float16 and bfloat16 are computed in float32.  Terms are
+    computed in that precision and summed in float64 (long double in long
+    double).
 
     Notes
     -----
