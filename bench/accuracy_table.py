@@ -15,44 +15,32 @@ import warnings
 import numpy as np
 
 import sigfast
-from sigfast import _dispatch, _registry
+from sigfast import _bench, _dispatch, _registry
+from sigfast._bench.peers import peer_candidate
 from sigfast._testing import ulp_errors, whole_range
 from sigfast._testing.mpref import exact
 
 
-def numpy_peers(name):
-    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
-    return {
-        "sigmoid": s,
-        "sigmoid_grad": lambda x: s(x) * (1 - s(x)),
-        "sigmoid_grad_from_output": lambda y: y * (1 - y),
-        "log_sigmoid": lambda x: -np.logaddexp(0, -x),
-        "softplus": lambda x: np.logaddexp(0, x),
-        "logit": lambda p: np.log(p / (1 - p)),
-        "silu": lambda x: x / (1 + np.exp(-x)),
-        "silu_grad": lambda x: s(x) * (1 + x * (1 - s(x))),
-    }[name]
+#: the peer columns after sigfast's, in order
+PEERS = ("numpy", "scipy", "torch")
 
 
-def scipy_peer(name):
-    try:
-        import scipy.special as sp
-    except ImportError:
-        return None
-    return {"sigmoid": sp.expit, "log_sigmoid": sp.log_expit, "logit": sp.logit}.get(name)
-
-
-def torch_peer(name):
-    try:
-        import torch
-        import torch.nn.functional as F
-    except ImportError:
-        return None
-    f = {"sigmoid": torch.sigmoid, "log_sigmoid": F.logsigmoid, "softplus": F.softplus,
-         "logit": torch.logit, "silu": F.silu}.get(name)
-    if f is None:
-        return None
-    return lambda x: f(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+def peer(which, name, xs):
+    """``which``'s result for ``name`` on ``xs`` (None when it has none): the
+    NumPy expression and the SciPy/PyTorch calls that ``python -m sigfast``
+    benchmarks (sigfast._bench.peers.COMPARE, one entry per ufunc)."""
+    out = np.empty_like(xs)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        if which == "numpy":
+            r = _bench.COMPARE[name].numpy(xs, out)
+        else:
+            fn = peer_candidate(which, name, (xs,), out)
+            if fn is None:
+                return None
+            r = fn()
+    # a peer without out= returns its own array (a torch tensor: .numpy())
+    return np.asarray(r.numpy() if hasattr(r, "numpy") else r, dtype=xs.dtype)
 
 
 def split_max(err, hi, dtype):
@@ -78,14 +66,10 @@ def rows(n, levels):
             for lv in levels:
                 got = getattr(_dispatch.load(lv), name)(xs)
                 row.append(split_max(ulp_errors(got, hi, lo, dt), hi, dt))
-            for peer in (numpy_peers(name), scipy_peer(name), torch_peer(name)):
-                if peer is None:
-                    row.append((None, None))
-                    continue
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    got = np.asarray(peer(xs), dtype=dt)
-                row.append(split_max(ulp_errors(got, hi, lo, dt), hi, dt))
+            for which in PEERS:
+                got = peer(which, name, xs)
+                row.append((None, None) if got is None else
+                           split_max(ulp_errors(got, hi, lo, dt), hi, dt))
             tiny = float(np.finfo(dt).tiny)
             nsub = int(np.count_nonzero((hi != 0) & (np.abs(hi) < tiny)))
             yield name, np.dtype(dt).name, nsub, row

@@ -12,10 +12,12 @@ same functions.
 This module is plain Python and imports nothing (not even NumPy): the build
 loads it by path before anything is compiled.
 
-Adding a function: one :class:`Ufunc` entry here, its formulas (``<name>_f32``
-and ``<name>_f64`` in the family file ``sigfast/_core/<family>.pxd``), its
-reference twin in ``sigfast/_ref.py`` and its stub in ``sigfast/__init__.pyi``
-(docs/design.md, "Adding a function").
+Adding a function: one :class:`Ufunc` entry here (every fact a check
+needs is a field of it: a unary entry that leaves one out fails
+``tests/test_registry.py``, which names the function and the fact), its
+formulas, its reference twins, its stub and scalar declaration and its
+benchmark comparison: the complete list is docs/design.md, "Adding a
+function"; every other list of functions is derived from this one.
 """
 
 INF = float("inf")
@@ -88,14 +90,35 @@ class Ufunc:
         for ``longdouble``, whose format differs by platform, ``c * eps * |y|``
         with that format's machine epsilon.
     monotone
-        Where the function is monotone, for the bfloat16 tests:
-        ``((lo, hi, +1 or -1), ...)`` over x for a unary function; for a
-        binary one ``((y, pieces), ...)``: pieces over z for fixed targets y.
+        Where the function is monotone, for the bfloat16 tests and
+        ``tools/monotone_f32.py``: ``((lo, hi, +1 or -1), ...)`` over x for a
+        unary function; for a binary one ``((y, pieces), ...)``: pieces over
+        z for fixed targets y.
+
+    The facts below are required of a unary function (``None``: not stated,
+    which tests/test_registry.py rejects); binary ones have their own tests.
+
+    special
+        (also) a unary function's results at +inf and -inf, both stated
+        (tests/test_hostile.py checks them in every dtype, signed zeros too).
+    nan_iff_nan
+        True when the result is NaN exactly for NaN inputs (no finite or
+        infinite input gives NaN); tests/test_fuzz.py checks it on random
+        bit patterns.  False for ``logit`` (NaN outside [0, 1]).
+    subnormal_tail
+        True when large negative inputs (below about -87 in float32, -708
+        in float64) give subnormal results, which must be rounded once, not
+        flushed (tests/test_hostile.py, against the twin).
+    dense_max32
+        The float32 loop's measured maximum error in float32 ulp over all
+        2**32 inputs (tools/exhaustive_f32.py), rounded up: the bound of the
+        dense sweep in tests/test_accuracy.py, tighter than ``max_ulp`` so
+        a change that loses accuracy shows there first.
     """
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
                  special=(), max_ulp=None, cancellation=None, monotone=(), wide32=False,
-                 scipy=None):
+                 scipy=None, nan_iff_nan=None, subnormal_tail=None, dense_max32=None):
         self.name = name
         self.nin = nin
         self.family = family
@@ -109,6 +132,21 @@ class Ufunc:
         self.cancellation = cancellation
         self.wide32 = wide32
         self.monotone = tuple(monotone)
+        self.nan_iff_nan = nan_iff_nan
+        self.subnormal_tail = subnormal_tail
+        self.dense_max32 = dense_max32
+
+    #: the facts a unary entry must state (see the class docstring)
+    UNARY_FACTS = ("nan_iff_nan", "subnormal_tail", "dense_max32")
+
+    def missing_facts(self):
+        """The required facts this entry leaves unstated (names; empty when complete)."""
+        if self.nin != 1:
+            return []
+        missing = [f for f in self.UNARY_FACTS if getattr(self, f) is None]
+        at = {args[0] for args, _ in self.special}
+        missing += [f"special value at {v}" for v in (INF, -INF) if v not in at]
+        return missing
 
     @property
     def full_doc(self):
@@ -139,6 +177,7 @@ UFUNCS = (
         ">>> sigfast.sigmoid([0.0, 2.0])\narray([0.5       , 0.88079708])\n",
         aliases=("expit",), scipy="expit",
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), 0.0), ((NAN,), NAN)),
+        nan_iff_nan=True, subnormal_tail=True, dense_max32=0.78,
         monotone=((-INF, INF, 1),),
     ),
     Ufunc(
@@ -147,6 +186,7 @@ UFUNCS = (
         "Computed as e / (1 + e)**2 with e = exp(-|x|), so it keeps full relative\n"
         "accuracy for large |x| where sigma*(1-sigma) collapses to 0.\n",
         special=(((0.0,), 0.25), ((INF,), 0.0), ((-INF,), 0.0), ((NAN,), NAN)),
+        nan_iff_nan=True, subnormal_tail=True, dense_max32=0.78,
         monotone=((-INF, 0.0, 1), (0.0, INF, -1)),
     ),
     Ufunc(
@@ -155,7 +195,8 @@ UFUNCS = (
         "The cheap backward pass when y is already stored; rounded once.\n",
         domain="unit",
         special=(((0.5,), 0.25), ((0.0,), 0.0), ((1.0,), 0.0), ((-0.0,), -0.0),
-                 ((NAN,), NAN)),
+                 ((NAN,), NAN), ((INF,), -INF), ((-INF,), -INF)),
+        nan_iff_nan=True, subnormal_tail=False, dense_max32=0.501,
         monotone=((-INF, 0.5, 1), (0.5, INF, -1)),
     ),
     Ufunc(
@@ -164,6 +205,7 @@ UFUNCS = (
         "log_sigmoid(+inf) = -0.0, log_sigmoid(-inf) = -inf.\n",
         aliases=("log_expit",), scipy="log_expit",
         special=(((INF,), -0.0), ((-INF,), -INF), ((NAN,), NAN), ((-1000.0,), -1000.0)),
+        nan_iff_nan=True, subnormal_tail=False, dense_max32=1.0,
         monotone=((-INF, INF, 1),),
     ),
     Ufunc(
@@ -171,6 +213,7 @@ UFUNCS = (
         "Softplus, log(1 + exp(x)), stable for all x.\n\n"
         "softplus(+inf) = inf, softplus(-inf) = 0.\n",
         special=(((INF,), INF), ((-INF,), 0.0), ((NAN,), NAN), ((1000.0,), 1000.0)),
+        nan_iff_nan=True, subnormal_tail=True, dense_max32=1.0,
         monotone=((-INF, INF, 1),),
     ),
     Ufunc(
@@ -180,7 +223,8 @@ UFUNCS = (
         scipy="logit",
         domain="unit",
         special=(((0.5,), 0.0), ((0.0,), -INF), ((1.0,), INF), ((-0.1,), NAN),
-                 ((1.5,), NAN), ((NAN,), NAN)),
+                 ((1.5,), NAN), ((NAN,), NAN), ((INF,), NAN), ((-INF,), NAN)),
+        nan_iff_nan=False, subnormal_tail=False, dense_max32=0.62,
         monotone=((0.0, 1.0, 1),),
     ),
     Ufunc(
@@ -188,12 +232,14 @@ UFUNCS = (
         "SiLU (swish), x * sigmoid(x).\n",
         special=(((0.0,), 0.0), ((-0.0,), -0.0), ((INF,), INF), ((-INF,), -0.0),
                  ((NAN,), NAN)),
+        nan_iff_nan=True, subnormal_tail=True, dense_max32=0.78,
         monotone=((-INF, SILU_MIN, -1), (SILU_MIN, INF, 1)),
     ),
     Ufunc(
         "silu_grad", 1, "silu",
         "Derivative of SiLU: sigmoid(x) * (1 + x * sigmoid(-x)).\n",
         special=(((0.0,), 0.5), ((INF,), 1.0), ((-INF,), -0.0), ((NAN,), NAN)),
+        nan_iff_nan=True, subnormal_tail=True, dense_max32=0.65,
         monotone=((-INF, -SILU_GRAD_EXT, -1), (-SILU_GRAD_EXT, SILU_GRAD_EXT, 1),
                   (SILU_GRAD_EXT, INF, -1)),
     ),

@@ -13,7 +13,7 @@ import pytest
 
 import sigfast
 from sigfast import _ref, _registry
-from sigfast._registry import UNARY
+from sigfast._registry import BY_NAME, UNARY
 from sigfast._testing import bce_pairs, ulp_errors, whole_range
 from sigfast._testing.mpref import exact
 
@@ -179,7 +179,7 @@ def test_logit_near_half_and_ends(kern, dt, p):
 # where 1 - p rounds), p near 1 (1 - p exact but tiny), subnormal and tiny
 # p, and the binades around p = 1/3, 1/4, 0.2 where J = -1, -2 meets
 # log m ~ -+ ln2/2 (the largest measured errors sit there).
-LOGIT32_MAX = 0.62
+LOGIT32_MAX = BY_NAME["logit"].dense_max32      # 0.62
 
 
 def logit32_hard_points():
@@ -250,14 +250,9 @@ def test_float16_rounded_once():
 # below).  This test re-checks a dense slice of that sweep at every level:
 # every 4099th bit pattern (about a million inputs, all binades of both
 # signs), against the float64 kernel of the same function, at the measured
-# maxima rounded up -- not at the 1-ulp bound, so a change that loses
-# accuracy shows here first.
-DENSE_MAX = {"sigmoid": 0.78, "sigmoid_grad": 0.78, "sigmoid_grad_from_output": 0.501,
-             "silu": 0.78, "silu_grad": 0.65, "log_sigmoid": 1.0, "softplus": 1.0,
-             "logit": LOGIT32_MAX}
-
-
-@pytest.mark.parametrize("name", sorted(DENSE_MAX))
+# maxima rounded up (the registry's dense_max32) -- not at the 1-ulp bound,
+# so a change that loses accuracy shows here first.
+@pytest.mark.parametrize("name", UNARY)
 def test_float32_dense_sweep(kern, name):
     x = np.arange(0, 1 << 32, 4099, dtype=np.uint64).astype(np.uint32).view(np.float32)
     got = getattr(kern, name)(x)
@@ -272,7 +267,7 @@ def test_float32_dense_sweep(kern, name):
     ulp = np.exp2(np.maximum(np.floor(np.log2(np.maximum(np.abs(r), 1e-300))), -126.0) - 23.0)
     err = np.abs(got[fin].astype(np.float64) - r) / ulp
     i = int(np.argmax(err))
-    assert err[i] <= DENSE_MAX[name], (x[fin][i], got[fin][i], r[i], err[i])
+    assert err[i] <= BY_NAME[name].dense_max32, (x[fin][i], got[fin][i], r[i], err[i])
 
 
 def test_bce_targets_outside_unit_interval(kern, dtype):

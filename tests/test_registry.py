@@ -83,3 +83,43 @@ def test_every_family_file_is_compiled_in():
     for lv in _dispatch.runnable_levels():
         mod = _dispatch.load(lv)
         assert list(mod.UFUNCS) == list(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_entry_states_every_fact_its_checks_need(name):
+    # the lists that used to sit in the tests and tools (dense-sweep maxima,
+    # NaN-iff-NaN, subnormal tails, values at +-inf) are registry facts now;
+    # an entry that leaves one out fails here, not silently elsewhere
+    missing = BY_NAME[name].missing_facts()
+    assert not missing, (f"sigfast/_registry.py: the entry {name!r} does not state "
+                         f"{', '.join(missing)} (see the Ufunc docstring)")
+
+
+def test_missing_facts_are_named():
+    bare = _registry.Ufunc("hard_sigmoid", 1, "sigmoid", "doc")
+    assert bare.missing_facts() == ["nan_iff_nan", "subnormal_tail", "dense_max32",
+                                    "special value at inf", "special value at -inf"]
+    assert _registry.Ufunc("b", 2, "bce", "doc").missing_facts() == []
+
+
+def test_tools_and_benchmarks_take_their_lists_from_the_registry():
+    import importlib.util
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    if not (root / "tools").is_dir():
+        pytest.skip("needs the source tree next to tests/")
+
+    def load(rel):
+        spec = importlib.util.spec_from_file_location(pathlib.Path(rel).stem, root / rel)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+    assert tuple(load("tools/exhaustive_f32.py").FUNCS) == _registry.UNARY
+    hashes = load("tools/output_hashes.py")
+    assert set(hashes.UNARY + hashes.BINARY) == set(NAMES)
+    mono = load("tools/monotone_f32.py")
+    assert {mono.TARGETS[k][0] for k in mono.PIECES} == {u.name for u in _registry.UFUNCS
+                                                         if u.monotone}
+    # the accuracy table's peers are the benchmark's (one Compare per ufunc)
+    assert set(_bench.COMPARE) >= set(NAMES)

@@ -7,7 +7,9 @@ x runs through the float32 values in increasing order (-inf .. -0, then
 +0 .. +inf; NaN left out); a pair of neighbours (x, x') inside one monotone
 interval is reversed when f(x') < f(x) on an increasing piece (> on a
 decreasing one).  Pairs that straddle an extremum are not counted.
-FUNC is a unary ufunc or bce0 / bce1 (bce_with_logits(z, 0) / (z, 1)).
+FUNC is a unary ufunc or bce<y> / bce_grad<y> (bce_with_logits(z, y) and its
+gradient at a fixed target y); the intervals are the registry's ``monotone``
+pieces.
 With --stride k only every k-th value is taken (neighbours at distance k).
 Prints the count per interval and the first few reversed pairs.
 """
@@ -15,21 +17,23 @@ import argparse
 
 import numpy as np
 
-from sigfast import _dispatch
+from sigfast import _dispatch, _registry
 
-# exact extrema (mpmath): silu' = 0 at X0, silu'' = 0 at +-X2
-X0 = -1.2784645427610738
-X2 = 2.3993572805154676
-#: {name: [(upper end of piece, +1 increasing / -1 decreasing), ...]}
-PIECES = {
-    "softplus": [(np.inf, 1)],
-    "log_sigmoid": [(np.inf, 1)],
-    "sigmoid": [(np.inf, 1)],
-    "bce0": [(np.inf, 1)],
-    "bce1": [(np.inf, -1)],
-    "silu": [(X0, -1), (np.inf, 1)],
-    "silu_grad": [(-X2, -1), (X2, 1), (np.inf, -1)],
-}
+#: binary ufunc -> the prefix of its fixed-target names here
+BINARY_PREFIX = {"bce_with_logits": "bce", "bce_with_logits_grad": "bce_grad"}
+#: {name: [(lo, hi, +1 increasing / -1 decreasing), ...]}: the registry's
+#: monotone pieces; a binary function's per target y as "<prefix><y>"
+PIECES = {}
+#: name -> (ufunc name, fixed target or None)
+TARGETS = {}
+for _u in _registry.UFUNCS:
+    if _u.nin == 1:
+        PIECES[_u.name], TARGETS[_u.name] = list(_u.monotone), (_u.name, None)
+        continue
+    for _y, _pieces in _u.monotone:
+        _key = f"{BINARY_PREFIX[_u.name]}{_y:g}"
+        PIECES[_key], TARGETS[_key] = list(_pieces), (_u.name, _y)
+del _u
 
 
 def ordered_chunks(stride, chunk):
@@ -44,10 +48,9 @@ def ordered_chunks(stride, chunk):
 
 
 def function(mod, name):
-    if name in ("bce0", "bce1"):
-        f = mod.UFUNCS["bce_with_logits"]
-        return lambda x: f(x, np.float32(name == "bce1"))
-    return mod.UFUNCS[name]
+    uname, y = TARGETS[name]
+    f = mod.UFUNCS[uname]
+    return f if y is None else (lambda x: f(x, np.float32(y)))
 
 
 def scan(mod, name, stride=1, chunk=1 << 24, show=5):
@@ -64,8 +67,7 @@ def scan(mod, name, stride=1, chunk=1 << 24, show=5):
                 y = np.concatenate([[py], y])
             px, py = x[-1], y[-1]
             xs = x.astype(np.float64)
-            lo = -np.inf
-            for k, (up, sign) in enumerate(pieces):
+            for k, (lo, up, sign) in enumerate(pieces):
                 # both ends of the pair inside [lo, up]
                 a, b = xs[:-1], xs[1:]
                 inside = (a >= lo) & (b <= up)
@@ -75,7 +77,6 @@ def scan(mod, name, stride=1, chunk=1 << 24, show=5):
                     counts[k] += n
                     for i in np.flatnonzero(bad)[:max(0, show - len(first))]:
                         first.append((float(x[i]), float(x[i + 1]), float(y[i]), float(y[i + 1])))
-                lo = up
     return counts, first
 
 
