@@ -62,7 +62,7 @@ def main() -> None:
     assert_type(sigfast.sigmoid.nin, Literal[1])
     assert_type(sigfast.bce_with_logits.nin, Literal[2])
     assert sigfast.sigmoid.types == ["e->e", "f->f", "d->d", "g->g"]
-    assert len(sigfast.UFUNCS) == 10
+    assert all(isinstance(f, np.ufunc) for f in sigfast.UFUNCS.values())
 
     # losses
     m = sigfast.binary_cross_entropy_with_logits(x64, y64)
