@@ -282,6 +282,23 @@ def test_dask_losses_compute_in_longdouble():
     np.testing.assert_array_equal(g, sigfast.bce_with_logits_grad(z, y))
 
 
+@needs_wide
+def test_dask_probability_losses_compute_in_longdouble():
+    # binary_cross_entropy and sigmoid_focal_loss on dask: the sum and mean
+    # of long double terms in long double, as the NumPy path computes them
+    # (they were float64 terms summed in float64: 1e-16 off)
+    da = pytest.importorskip("dask.array")
+    z = np.linspace(-5, 5, 100, dtype=L) * (1 + L(2) ** -60)
+    y = (np.arange(100) % 3 / 2).astype(L)
+    p = sigfast.sigmoid(z)
+    for f, a in ((sigfast.binary_cross_entropy, p), (sigfast.sigmoid_focal_loss, z)):
+        for red in ("none", "mean", "sum"):
+            got = f(da.from_array(a, chunks=30), y, reduction=red).compute()
+            want = f(a, y, reduction=red)
+            assert got.dtype == L
+            np.testing.assert_allclose(got, want, rtol=8 * FI.eps, atol=0)
+
+
 def test_other_long_double_formats():
     # IEEE quad (aarch64 Linux) and IEEE double (MSVC, macOS arm64): the same
     # kernels compiled for those formats on x86-64 Linux (software quad) and

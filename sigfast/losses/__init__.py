@@ -4,6 +4,7 @@
   at once, over the fused compiled pass; dask inputs go to :mod:`._dask`.
 * :mod:`._probs`: binary cross-entropy from probabilities, focal loss.
 * :mod:`._validate`: argument checking and broadcasting, shared by all.
+* :mod:`._reduction`: the sum/mean/axis/empty rule every path follows.
 * :mod:`._containers`: the public functions are the NumPy ones wrapped for
   xarray (:mod:`._xarray`), pandas (:mod:`._pandas`), ``np.ma``
   (:mod:`._masked`) and dask (:mod:`._dask_probs` for the :mod:`._probs`

@@ -13,8 +13,8 @@ its operands (the two positional arrays, ``weight`` and ``pos_weight``):
    and restores the labels;
 3. any masked array: :mod:`._masked` (masked elements excluded, as ``np.ma``
    reductions exclude them);
-4. any dask array: the lazy path (:mod:`._dask` through the fused
-   functions' own switch, :mod:`._dask_probs` for the others);
+4. any dask array: the lazy path (:mod:`._dask` for the fused functions,
+   :mod:`._dask_probs` for the others), decided here only;
 5. otherwise the NumPy function itself.
 
 Nothing here imports xarray, pandas or dask: operands are recognised by the
@@ -97,8 +97,9 @@ def adapt(inner, *, kind, names, fused):
         The names of the two positional operands (for error messages).
     fused
         True for the fused-pass functions of :mod:`._logits` (which take
-        ``pos_weight``, ``label_smoothing``, ``axis`` and route dask
-        themselves); False for the NumPy ones of :mod:`._probs`.
+        ``pos_weight``, ``label_smoothing``, ``axis``; their lazy twins are
+        :mod:`._dask`'s functions of the same name); False for the NumPy
+        ones of :mod:`._probs`.
     """
     default_reduction = inspect.signature(inner).parameters["reduction"].default
 
@@ -109,8 +110,11 @@ def adapt(inner, *, kind, names, fused):
     def wrapper(a, b, **kw):
         kw.setdefault("reduction", default_reduction)
         where = route([a, b] + [kw.get(k) for k in OPERAND_KEYWORDS])
-        if where is None or (where == "dask" and fused):
+        if where is None:
             return inner(a, b, **kw)
+        if where == "dask" and fused:
+            from . import _dask
+            return getattr(_dask, inner.__name__)(a, b, **kw)
         if where == "xarray":
             from . import _xarray
             return _xarray.apply(wrapper, kind, names, a, b, kw)

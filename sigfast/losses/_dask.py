@@ -1,6 +1,6 @@
 """Lazy, blockwise BCE-with-logits for dask arrays.
 
-:mod:`sigfast.losses._logits` hands calls with a dask operand here.
+:func:`sigfast.losses._containers.route` hands calls with a dask operand here.
 Nothing is computed: the result is a dask array whose tasks run the fused
 pass (:class:`sigfast.losses._validate.Prepared`) on one block at a time.
 
@@ -22,13 +22,15 @@ an elementwise result; size-1 dimensions are broadcast inside each block,
 so no full-size copy of a weight is built.
 
 dask is imported lazily: importing sigfast never imports dask.  This module
-imports nothing from sigfast but :mod:`._validate`.
+imports nothing from sigfast but :mod:`._validate` and :mod:`._reduction`
+(the reduction rule of every path).
 """
 import math
 
 import numpy as np
 
 from . import _validate as V
+from ._reduction import count, reduce_terms, scale_grad
 
 
 def _check_dtype(name, a):
@@ -145,32 +147,18 @@ def _loss(a, reduction, axis):
     ax = V.norm_axis(axis, a.ndim)
     if reduction == "none" or ax is not None:
         terms = a.map(_terms_block, a.dtype)
-        if reduction == "none":
-            return terms
-        red = terms.sum(axis=ax, dtype=V.acc_dtype(a.dtype))
-        if reduction == "mean":
-            cnt = math.prod(a.shape[i] for i in ax) if ax else 1
-            red = red / cnt if cnt else red * np.nan
-        return red.astype(a.dtype)
-    acc = V.acc_dtype(a.dtype)
-    sums = a.map(_sum_block, acc, chunks=tuple((1,) * len(c) for c in a.chunks))
-    total = sums.sum(dtype=acc)
-    if reduction == "mean":
-        total = total / a.n if a.n else total * np.nan
-    return total.astype(a.dtype)
+        return terms if reduction == "none" else reduce_terms(terms, reduction, ax, a.dtype)
+    # one total per block, then their sum (divided by all n for a mean)
+    sums = a.map(_sum_block, V.acc_dtype(a.dtype), chunks=tuple((1,) * len(c) for c in a.chunks))
+    return reduce_terms(sums, reduction, None, a.dtype, n=a.n)
 
 
 def _grad(a, reduction, axis):
     ax = V.norm_axis(axis, a.ndim)
     if reduction == "mean" and ax is None:
-        grad = a.map(_grad_block, a.dtype, count=a.n if a.n else 1)
-    else:
-        grad = a.map(_grad_block, a.dtype, count=1)
-        if reduction == "mean":
-            cnt = math.prod(a.shape[i] for i in ax) if ax else 1
-            if cnt:
-                grad = grad / np.asarray(cnt, a.dtype)
-    return grad
+        return a.map(_grad_block, a.dtype, count=a.n if a.n else 1)
+    return scale_grad(a.map(_grad_block, a.dtype, count=1), reduction,
+                      count(a.shape, ax), a.dtype)
 
 
 def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,

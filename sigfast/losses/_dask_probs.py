@@ -7,10 +7,10 @@ of :mod:`._probs`:
 
 * ``reduction="none"``: the block's elementwise losses, bit-identical to the
   NumPy path (the function is elementwise);
-* ``"sum"``/``"mean"``: the block's float64 terms (the NumPy function run on
-  float64 operands, which is how it computes them anyway), summed by dask in
-  float64 and divided by the element count, then rounded to the result
-  dtype: the NumPy value up to the order of the float64 additions.
+* ``"sum"``/``"mean"``: those terms (computed in the loss dtype, as the
+  NumPy path computes them), summed by dask in the accumulation type and
+  divided by the element count (:mod:`._reduction`), then rounded to the
+  result dtype: the NumPy value up to the order of the additions.
 
 Argument errors are raised at once (the caller has already run the NumPy
 function on empty stand-ins); the check that probabilities lie in [0, 1]
@@ -23,10 +23,7 @@ import numpy as np
 
 from . import _dask
 from . import _validate as V
-
-
-def _float64(a):
-    return None if a is None else np.asarray(a, np.float64)
+from ._reduction import reduce_terms
 
 
 def _terms_block(x, y, w, pw, *, ls, loss, options):
@@ -34,11 +31,6 @@ def _terms_block(x, y, w, pw, *, ls, loss, options):
     if w is not None:
         kw["weight"] = w
     return loss(x, y, reduction="none", **kw)
-
-
-def _terms64_block(x, y, w, pw, *, ls, loss, options):
-    return _terms_block(_float64(x), _float64(y), _float64(w), pw, ls=ls, loss=loss,
-                        options=options)
 
 
 def lazy(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options):
@@ -52,11 +44,5 @@ def lazy(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options)
             raise ValueError(f"{n} has unknown chunk sizes; call compute_chunk_sizes() first")
     V.loss_shape(*named[:2], *named[2:])
     al = _dask._Aligned(a, b, weight, None, 0.0, reduction, None, None)
-    if reduction == "none":
-        return al.map(_terms_block, dtype, loss=inner, options=options)
-    total = al.map(_terms64_block, np.float64, loss=inner, options=options).sum(
-        dtype=np.float64)
-    if reduction == "mean":
-        n = math.prod(al.shape)
-        total = total / n if n else total * np.nan
-    return total.astype(dtype)
+    terms = al.map(_terms_block, dtype, loss=inner, options=options)
+    return terms if reduction == "none" else reduce_terms(terms, reduction, None, dtype)

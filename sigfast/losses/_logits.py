@@ -7,27 +7,12 @@ contiguous and ``weight``/``pos_weight`` are scalars, full-size arrays or a
 per-class vector.  Other layouts are first made contiguous (broadcast
 copies).  Sums are bit-identical for every thread count.
 
-Dask inputs go to :mod:`sigfast.losses._dask` (lazy, blockwise), through
-the one switch :func:`_dask_switch`.
+Dask inputs reach :mod:`sigfast.losses._dask` instead (routed once, by
+:func:`sigfast.losses._containers.route`); reductions follow
+:mod:`sigfast.losses._reduction`.
 """
-import functools
-import math
-
-import numpy as np
-
-from ._validate import Prepared, acc_dtype, any_dask, check_reduction, finish, norm_axis
-
-
-def _dask_switch(func):
-    """Route a call with any dask operand to the same-named lazy function of
-    :mod:`sigfast.losses._dask` (imported only then)."""
-    @functools.wraps(func)
-    def wrapper(logits, targets, **kw):
-        if any_dask(logits, targets, kw.get("weight"), kw.get("pos_weight")):
-            from . import _dask
-            return getattr(_dask, func.__name__)(logits, targets, **kw)
-        return func(logits, targets, **kw)
-    return wrapper
+from ._reduction import count, finish_total, reduce_terms, scale_grad
+from ._validate import Prepared, check_reduction, finish, norm_axis
 
 
 def _reduce(p, reduction, axis, want_grad, want_loss=True):
@@ -36,36 +21,24 @@ def _reduce(p, reduction, axis, want_grad, want_loss=True):
     if not want_loss:
         # the gradient alone: no loss terms, no sums; scaled as below
         if ax is None:
-            count = p.n if (reduction == "mean" and p.n) else 1
-            return None, p.run(False, True, count, want_total=False)[2]
+            n = p.n if (reduction == "mean" and p.n) else 1
+            return None, p.run(False, True, n, want_total=False)[2]
         grad = p.run(False, True, 1, want_total=False)[2]
-        cnt = math.prod(p.shape[a] for a in ax) if ax else 1
-        if reduction == "mean" and cnt:
-            grad = grad / np.asarray(cnt, p.dtype)
-        return None, grad
+        return None, scale_grad(grad, reduction, count(p.shape, ax), p.dtype)
     if reduction == "none" or ax is not None:
-        total, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none")
+        _, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none")
         if reduction == "none":
             return loss, grad
-        cnt = math.prod(p.shape[a] for a in ax) if ax else 1
-        # Deterministic per-axis float64 sums (NumPy's pairwise summation has a
-        # fixed order for a given layout).
-        red = loss.sum(axis=ax, dtype=acc_dtype(p.dtype))
-        if reduction == "mean":
-            red = red / cnt if cnt else red * np.nan
-            if grad is not None and cnt:
-                grad = grad / np.asarray(cnt, p.dtype)
-        return red.astype(p.dtype), grad
-    count = p.n if (reduction == "mean" and p.n) else 1
-    total, _, grad = p.run(False, want_grad, count)
-    if reduction == "mean":
-        value = total / p.n if p.n else float("nan")
-    else:
-        value = total
-    return p.dtype.type(value), grad
+        # deterministic per-axis sums (NumPy's pairwise summation has a fixed
+        # order for a given layout)
+        n = count(p.shape, ax)
+        grad = None if grad is None else scale_grad(grad, reduction, n, p.dtype)
+        return reduce_terms(loss, reduction, ax, p.dtype), grad
+    n = p.n if (reduction == "mean" and p.n) else 1
+    total, _, grad = p.run(False, want_grad, n)
+    return finish_total(total, reduction, p.n, p.dtype), grad
 
 
-@_dask_switch
 def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
                                      label_smoothing=0.0, reduction="mean", axis=None,
                                      out=None):
@@ -123,7 +96,6 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     return finish(loss, out)
 
 
-@_dask_switch
 def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_weight=None,
                                           label_smoothing=0.0, reduction="mean", axis=None,
                                           out=None):
@@ -142,7 +114,6 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     return finish(grad, out)
 
 
-@_dask_switch
 def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=None,
                                                    pos_weight=None, label_smoothing=0.0,
                                                    reduction="mean", axis=None):

@@ -25,6 +25,7 @@ results bit for bit.  :func:`elementwise` runs the NumPy loss functions of
 import numpy as np
 
 from . import _validate as V
+from ._reduction import finish_total, reduce_terms
 
 
 def _union_mask(named, shape):
@@ -100,17 +101,13 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
             value = np.ma.MaskedArray(loss, mask)
         else:
             count = keep.sum(axis=ax)
-            red = loss.sum(axis=ax, dtype=V.acc_dtype(dt))
-            if mean:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    red = red / count
-                if grad is not None:
-                    grad = grad / np.expand_dims(np.maximum(count, 1), ax).astype(dt)
-            value = _masked_value(red.astype(dt), count == 0)
+            if mean and grad is not None:
+                grad = grad / np.expand_dims(np.maximum(count, 1), ax).astype(dt)
+            value = _masked_value(reduce_terms(loss, reduction, ax, dt, n=count), count == 0)
     else:
         count = int(keep.sum())
         total, _, grad = p.run(False, want_grad, count if mean and count else 1)
-        value = np.ma.masked if count == 0 else dt.type(total / count if mean else total)
+        value = np.ma.masked if count == 0 else finish_total(total, reduction, count, dt)
     if not want_grad:
         return value
     lshape = np.shape(data["logits"])
@@ -121,7 +118,8 @@ def fused(kind, logits, targets, *, weight=None, pos_weight=None, label_smoothin
 def elementwise(inner, names, dtype, a, b, *, weight=None, reduction="mean", **options):
     """Masked twin of a :mod:`._probs` function ``inner`` whose result dtype
     for these operands is ``dtype``: its terms (computed in ``dtype``, as
-    ``inner`` computes them), reduced by ``np.ma`` in the accumulation type."""
+    ``inner`` computes them), reduced over the unmasked ones as ``np.ma``
+    reduces them (:mod:`._reduction`'s rule)."""
     named = [(names[0], a), (names[1], b)] + ([("weight", weight)] if weight is not None else [])
     data, shape, mask = _operands(named)
     # a probability of 1/2 (or a logit of 0) keeps the range check and the
@@ -134,6 +132,9 @@ def elementwise(inner, names, dtype, a, b, *, weight=None, reduction="mean", **o
                                   reduction="none", **kw), shape)
     if reduction == "none":
         return np.ma.MaskedArray(terms.astype(dtype), mask)
-    masked = np.ma.MaskedArray(terms.astype(V.acc_dtype(dtype)), mask)
-    r = masked.sum() if reduction == "sum" else masked.mean()
-    return np.ma.masked if r is np.ma.masked else dtype.type(r)
+    count = mask.size - int(np.count_nonzero(mask))
+    if count == 0:
+        return np.ma.masked                 # as np.ma's sum and mean of nothing
+    # np.ma's sum: the terms in the accumulation type, 0 under the mask
+    total = np.where(mask, 0, terms.astype(V.acc_dtype(dtype))).sum()
+    return finish_total(total, reduction, count, dtype)

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _dispatch
+from ._reduction import finish_total
 from ._validate import acc_dtype, as_real, check_reduction, loss_dtype, loss_shape, real_option
 
 
@@ -57,7 +58,7 @@ def binary_cross_entropy(probs, targets, *, weight=None, reduction="mean", eps=N
         total = math.fsum(loss.ravel())
     else:
         total = float(np.sum(loss, dtype=np.float64))
-    return _reduced(total, loss.size, reduction, dt)
+    return finish_total(total, reduction, loss.size, dt)
 
 
 def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="none"):
@@ -110,12 +111,4 @@ def sigmoid_focal_loss(logits, targets, *, alpha=0.25, gamma=2.0, reduction="non
     loss = np.asarray(loss, dtype=dt)
     if reduction == "none":
         return loss
-    return _reduced(np.sum(loss, dtype=acc_dtype(dt)), loss.size, reduction, dt)
-
-
-def _reduced(total, n, reduction, dt):
-    """The "sum" or "mean" of n elements; the mean of none is NaN, as in PyTorch
-    and as binary_cross_entropy_with_logits gives."""
-    if reduction == "sum":
-        return dt.type(total)
-    return dt.type(total / n if n else math.nan)
+    return finish_total(np.sum(loss, dtype=acc_dtype(dt)), reduction, loss.size, dt)
