@@ -1,15 +1,20 @@
-"""pytest-benchmark: every sigfast ufunc against the NumPy expression a user
-would otherwise write (sigfast._bench.peers.COMPARE, keyed by registry name).
+"""pytest-benchmark: the absolute-time history of sigfast's own calls.
 
-    pytest bench/ --benchmark-group-by=param            # n = 1e3, 1e5, 1e6
-    pytest bench/ --benchmark-group-by=param --bench-large   # + n = 1e7
+Its one job: did a change make a sigfast call slower *in seconds* on the
+same quiet machine?  Speed-ups over NumPy and the peers are the interleaved
+engine's job (``python -m sigfast``, ``bench/check_ratios.py``), and the
+deterministic kernel gate is ``bench/instruction_counts.py``; neither keeps
+absolute times across commits, which this does:
 
-``test_sigfast`` and ``test_numpy`` take the same parameters (func, dtype, n),
-so grouping by param puts the two side by side; each benchmark also sets
-``benchmark.group`` to the same "func-dtype-n" name, so the default grouping
-compares them too.  Outputs are preallocated and passed with ``out=``.
-Threads: sigfast's default (SIGFAST_NUM_THREADS / OMP_NUM_THREADS to change).
-Nothing here asserts on speed; the results are checked once for agreement.
+    pytest bench/ --benchmark-only --benchmark-autosave        # record (reference commit)
+    pytest bench/ --benchmark-only --benchmark-compare \
+        --benchmark-compare-fail=median:10%                     # later: fail if 10 % slower
+    pytest bench/ --benchmark-only --bench-large ...            # + n = 1e7
+
+Saved runs live in ``.benchmarks/`` (per machine; compare only runs of one
+machine).  Outputs are preallocated and passed with ``out=``.  Threads:
+sigfast's default (SIGFAST_NUM_THREADS / OMP_NUM_THREADS to change).  Each
+result is checked once against the NumPy expression.
 """
 import numpy as np
 import pytest
@@ -53,11 +58,3 @@ def test_sigfast(benchmark, func, dtype, n):
     np.testing.assert_allclose(out, ref, rtol=1e-3 if dtype == "float32" else 1e-9,
                                atol=1e-6)
 
-
-@params
-@dtypes
-@funcs
-def test_numpy(benchmark, func, dtype, n):
-    f, args, out = _setup(benchmark, func, dtype, n)
-    with np.errstate(all="ignore"):
-        benchmark(f.numpy, *args, out)

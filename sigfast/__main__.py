@@ -17,7 +17,7 @@ import sys
 import time
 
 import sigfast
-from sigfast import _bench
+from sigfast import _bench, _dispatch
 from sigfast._selfcheck import self_check
 
 
@@ -73,6 +73,19 @@ def _peers(text):
     return list(dict.fromkeys(out))
 
 
+def _choices(valid, what):
+    """Parser of a comma-separated subset of ``valid`` (in the order given)."""
+    def parse(text):
+        out = [v.strip() for v in text.split(",") if v.strip()]
+        bad = [v for v in out if v not in valid]
+        if bad or not out:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {bad[0]!r} (valid: {', '.join(valid)})" if bad
+                else f"no {what} given")
+        return list(dict.fromkeys(out))
+    return parse
+
+
 def _output_path(text):
     # Checked before the benchmark (about 22 s), not when the file is written.
     folder = os.path.dirname(os.path.abspath(text))
@@ -96,6 +109,18 @@ def parser():
     ap.add_argument("--threads", type=_threads, help="comma-separated thread counts, "
                     f"'default' = {default_threads} (default: 1,default)")
     ap.add_argument("--rounds", type=_positive, help="timing rounds (default 5; --quick: 3)")
+    ap.add_argument("--funcs", type=_choices(list(_bench.COMPARE), "function"),
+                    help="comma-separated functions to time (default: every ufunc and "
+                    "the mean loss)")
+    ap.add_argument("--dtypes", type=_choices(list(_bench.DTYPES), "dtype"),
+                    help="comma-separated dtypes (default float32,float64)")
+    ap.add_argument("--levels", type=_choices(_dispatch.runnable_levels(), "SIMD level"),
+                    default=[], help="also time these SIMD levels' kernels (columns "
+                    "sigfast:<level>; with --markdown)")
+    ap.add_argument("--min-time", type=float, default=2e-3,
+                    help="seconds per timing sample (calibrated inner loop; default 0.002)")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print the speed table as markdown with every candidate's Gelem/s")
     ap.add_argument("--peers", type=_peers, default=list(_bench.PEERS),
                     help="peers to compare with when importable "
                     "(default scipy,torch,jax; '' for none)")
@@ -159,10 +184,11 @@ def main(argv=None):
         print()
         _print_bench_header(have, peers, rounds, args.malloc)
         print()
-        funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+        funcs = args.funcs or _bench.UFUNC_NAMES + _bench.LOSS_NAMES
         before = _bench.load_average()
-        recs = _bench.measure_isolated(funcs, list(_bench.DTYPES), sizes, threads,
-                                       peers=list(have), rounds=rounds,
+        recs = _bench.measure_isolated(funcs, args.dtypes or list(_bench.DTYPES), sizes,
+                                       threads, peers=list(have), levels=args.levels,
+                                       rounds=rounds, min_time=args.min_time,
                                        progress=True, malloc=args.malloc)
         after = _bench.load_average()
         cpus = report["config"]["cpus"]
@@ -170,7 +196,10 @@ def main(argv=None):
         report["results"] = recs
         report["load"] = {"before": before, "after": after, "cpus": cpus,
                           "busy_threads": busy}
-        _bench.print_table(recs, have, busy=busy)
+        if args.markdown:
+            print(_bench.markdown_table(recs, have, args.levels))
+        else:
+            _bench.print_table(recs, have, busy=busy)
         if busy:
             print("\n" + _bench.busy_warning(before, after, cpus, busy))
     if args.plot:

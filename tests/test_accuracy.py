@@ -4,7 +4,7 @@ Bounds: each ufunc's ``max_ulp`` in the registry (sigfast/_registry.py), at
 every SIMD level, measured in subnormal ulps where the exact result is
 subnormal; ``bce_with_logits_grad`` adds its registry cancellation
 allowance.  The measured maxima are in docs/accuracy.md
-(bench/accuracy_table.py prints them).
+(tools/accuracy_table.py prints them).
 """
 import zlib
 

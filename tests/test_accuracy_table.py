@@ -1,4 +1,4 @@
-"""bench/accuracy_table.py: normal-range and subnormal-range errors apart.
+"""tools/accuracy_table.py: normal-range and subnormal-range errors apart.
 
 The peers' enormous ulp figures come only from results that are subnormal
 (they flush them to 0); on normal-range results they are within a few ulp.
@@ -14,8 +14,8 @@ import pytest
 
 pytest.importorskip("mpmath")
 
-SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "bench" / "accuracy_table.py"
-pytestmark = pytest.mark.skipif(not SCRIPT.is_file(), reason="needs bench/ next to tests/")
+SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "tools" / "accuracy_table.py"
+pytestmark = pytest.mark.skipif(not SCRIPT.is_file(), reason="needs tools/ next to tests/")
 
 
 def load():

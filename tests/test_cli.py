@@ -236,3 +236,33 @@ def test_contributing_says_the_editable_rebuild_is_silent():
     assert "The first import after an edit rebuilds, silently." in text
     assert "MESONPY_EDITABLE_VERBOSE=1" in text
     assert "-Ceditable-verbose=true" in text
+
+
+def test_cli_selects_functions_dtypes_levels_and_prints_markdown(monkeypatch, capsys):
+    # what bench/compare_peers.py did, now python -m sigfast's options
+    from sigfast import __main__ as cli
+    seen = {}
+
+    def fake(funcs, dtypes, sizes, threads, **kw):
+        seen.update(funcs=funcs, dtypes=dtypes, sizes=sizes, levels=kw["levels"],
+                    min_time=kw["min_time"])
+        recs = _fake_records(threads)
+        for r in recs:
+            r["gelems"]["sigfast:baseline"] = 0.25
+            r["speedup"]["sigfast:baseline"] = 4.0
+        return recs
+
+    monkeypatch.setattr(_bench, "measure_isolated", fake)
+    monkeypatch.setattr(_bench, "load_average", lambda: None)
+    assert cli.main(["--no-check", "--funcs", "sigmoid, silu", "--dtypes", "float32",
+                     "--levels", "baseline", "--min-time", "0.01", "--sizes", "1e3",
+                     "--threads", "1", "--peers", "", "--markdown"]) == 0
+    assert seen == {"funcs": ["sigmoid", "silu"], "dtypes": ["float32"], "sizes": [1000],
+                    "levels": ["baseline"], "min_time": 0.01}
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("|")]
+    assert rows[0] == ("| function | dtype | n | threads | sigfast Gelem/s | "
+                       "sigfast:baseline Gelem/s | numpy Gelem/s | xsigfast:baseline | xnumpy |")
+    assert rows[2] == "| sigmoid | float32 | 1e3 | 1 | 1.000 | 0.250 | 0.500 | 4.00x | 2.00x |"
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["--funcs", "sigmoid,tanh"])
+    assert "unknown function 'tanh'" in capsys.readouterr().err

@@ -52,6 +52,24 @@ def print_table(records, peers, stream=None, busy=()):
               + (" !" if r["threads"] in busy else ""), file=stream)
 
 
+def markdown_table(records, peers, levels=()):
+    """The records as a markdown table: every candidate's Gelem/s, then the
+    ``xNAME`` speed-ups (``sigfast:<level>`` columns for ``levels``)."""
+    cand = ["sigfast"] + [f"sigfast:{lv}" for lv in levels] + ["numpy"] + \
+        [p for p in P.PEERS if p in peers]
+    others = cand[1:]
+    head = ["function", "dtype", "n", "threads"] + [f"{c} Gelem/s" for c in cand] + \
+        [f"x{c}" for c in others]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
+    for r in records:
+        g = [f"{r['gelems'][c]:.3f}" if c in r["gelems"] else "—" for c in cand]
+        x = [fmt_ratio(r["speedup"].get(c)) for c in others]
+        lines.append("| " + " | ".join(
+            [r["func"], r["dtype"], fmt_n(r["n"]), str(r["threads"])] + g + x) + " |")
+    return "\n".join(lines)
+
+
 def load_average():
     """The 1-minute load average, or None where the OS keeps none (Windows)."""
     try:

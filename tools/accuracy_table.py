@@ -1,6 +1,6 @@
 """Max error in ulp against mpmath for sigfast and the peers, same inputs.
 
-    python bench/accuracy_table.py [--n 4000] [--levels]
+    python tools/accuracy_table.py [--n 4000] [--levels]
 
 Inputs cover each dtype's whole finite range
 (sigfast._testing.inputs.whole_range), including subnormal results and the
