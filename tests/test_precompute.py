@@ -35,3 +35,20 @@ def test_check_detects_a_stale_header(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "is stale" in r.stdout
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="needs the source tree (tools/precompute)")
+def test_check_detects_stale_declarations(tmp_path):
+    # the generated poly.pxd declares every name of sf_poly.h; a missing
+    # declaration (a constant added to the header by hand) is stale too
+    pytest.importorskip("mpmath")
+    pxd = (ROOT / "sigfast" / "_core" / "poly.pxd").read_text()
+    header = (ROOT / "sigfast" / "src" / "sf_poly.h").read_text()
+    assert pxd.count("    const ") == header.count("#define SF_") - 1 + header.count(
+        "static const")                                  # - 1: the include guard
+    assert "    const double SF_SILU_NEAR\n" in pxd and "    const float SF_SILU_F_NEAR\n" in pxd
+    bad = tmp_path / "poly.pxd"
+    bad.write_text(pxd.replace("    const double SF_SILU_NEAR\n", ""))
+    r = subprocess.run([sys.executable, str(SCRIPT), "--check", "--pxd", str(bad)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1 and "poly.pxd is stale" in r.stdout, r.stdout + r.stderr

@@ -4,16 +4,15 @@ from sigfast._core.eft cimport two_sum_f64, fast_two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32, SF_F_XHI, SF_F_TWOM64
 
 cdef extern from "sf_consts.h" nogil:
-    const float SF_F_TWOM32
+    const float SF_F_TWOM32, SF_SILU_F_XRARE, SF_SILU_F_XZERO
 from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128
-
-cdef extern from "sf_poly.h" nogil:
-    const double SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_T1_HI, SF_SILU_T1_LO
-    const double SF_SILU_T2, SF_SILU_T3, SF_SILU_T4, SF_SILU_T5, SF_SILU_T6
-    const double SF_SILU_T7, SF_SILU_T8, SF_SILU_T9, SF_SILU_T10
-    const float SF_SILU_F_X0_HI, SF_SILU_F_X0_LO, SF_SILU_F_X0_LO2
-    const float SF_SILU_F_T1_HI, SF_SILU_F_T1_LO
-    const float SF_SILU_F_T2, SF_SILU_F_T3, SF_SILU_F_T4, SF_SILU_F_T5, SF_SILU_F_T6
+# the series about the zero of silu' and its windows (generated with sf_poly.h)
+from sigfast._core.poly cimport (
+    SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_T1_HI, SF_SILU_T1_LO, SF_SILU_T2, SF_SILU_T3,
+    SF_SILU_T4, SF_SILU_T5, SF_SILU_T6, SF_SILU_T7, SF_SILU_T8, SF_SILU_T9, SF_SILU_T10,
+    SF_SILU_F_X0_HI, SF_SILU_F_X0_LO, SF_SILU_F_X0_LO2, SF_SILU_F_T1_HI, SF_SILU_F_T1_LO,
+    SF_SILU_F_T2, SF_SILU_F_T3, SF_SILU_F_T4, SF_SILU_F_T5, SF_SILU_F_T6,
+    SF_SILU_NEAR, SF_SILU_F_NEAR)
 
 
 # ---- silu ----------------------------------------------------------------------
@@ -141,7 +140,7 @@ cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
     g = sf_vd_add(gh, sf_vd_mad(oh, Ul, sf_vd_mad(ol, Uh, sf_vd_fms(oh, Uh, gh))))
     g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P64, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
     g = sf_vd_sel(sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
-                                     sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(1e-2)),
+                                     sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(SF_SILU_NEAR)),
                   silu_grad_near_zero_f64(x), g)
     return sf_vd_sel(sf_vd_ne(x, x), x, g)
 
@@ -177,14 +176,14 @@ cdef inline sf_vf silu_grad_f32(sf_vf x) noexcept nogil:
     g = sf_vfi_asf(sf_vfi_add(sf_vf_bits(sf_vf_add(gh, gl)), sf_vf_bits(sf_vf_sel(
         neg, sf_vfi_asf(sf_vfi_sub(sf_vf_bits(c.P), sf_vf_bits(one))), zero))))
     near = sf_vf_lt(sf_vfi_asf(sf_vfi_and(sf_vf_bits(sf_vf_sub(x, sf_vf_set(SF_SILU_F_X0_HI))),
-                                          sf_vfi_set(0x7fffffff))), sf_vf_set(0.0625))
-    rare = sf_vf_nge(x, sf_vf_set(-85.0))                  # or NaN
+                                          sf_vfi_set(0x7fffffff))), sf_vf_set(SF_SILU_F_NEAR))
+    rare = sf_vf_nge(x, sf_vf_set(SF_SILU_F_XRARE))        # or NaN
     if sf_vfm_any(sf_vfm_or(near, rare)):
         g = sf_vf_sel(near, silu_grad_near_zero_f32(x), g)
         if sf_vfm_any(rare):
             # x <= -109: |silu'(x)| < 2**-150, -0 (and NaN: x)
             g = sf_vf_sel(rare, sf_vf_sel(sf_vf_ne(x, x), x, sf_vf_set(-0.0)), g)
-            rare = sf_vfm_and(rare, sf_vf_lt(sf_vf_set(-109.0), x))
+            rare = sf_vfm_and(rare, sf_vf_lt(sf_vf_set(SF_SILU_F_XZERO), x))
             if sf_vfm_any(rare):
                 g = sf_vf_sel(rare, sf_vf_narrow(
                     silu_grad_scale_f64(sf_vd_widen_lo(gh), sf_vd_widen_lo(gl), sf_vd_widen_lo(c.P64)),

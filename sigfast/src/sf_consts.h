@@ -100,4 +100,13 @@
 #define SF_F_SERIES 0x1p-10f
 #define SF_SERIES 0x1p-20
 
+/* ---- silu_grad_f32 (sigfast/_core/silu.pxd) ---- */
+
+/* Below XRARE = -85 the x < 0 result's 2**(K+1) can no longer be added to
+ * the exponent field exactly (results go subnormal from about -92), so
+ * those lanes scale in float64 and round once; at or below XZERO = -109,
+ * |silu'(x)| < 2**-150 and the result is -0. */
+#define SF_SILU_F_XRARE (-85.0f)
+#define SF_SILU_F_XZERO (-109.0f)
+
 #endif /* SF_CONSTS_H */

@@ -103,5 +103,9 @@ static const double SF_T16D_LO[16] = {
 #define SF_SILU_F_T4 -0x1.f2d0e40000000p-7f
 #define SF_SILU_F_T5 -0x1.b0f82c0000000p-8f
 #define SF_SILU_F_T6 0x1.098e920000000p-13f
+/* silu_grad takes the series where |x - x0| < NEAR (float64) /
+ * F_NEAR (float32), the windows the degrees are chosen for. */
+#define SF_SILU_NEAR 0x1.47ae147ae147bp-7
+#define SF_SILU_F_NEAR 0x1.0000000000000p-4f
 
 #endif /* SF_POLY_H */
