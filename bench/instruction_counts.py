@@ -502,9 +502,9 @@ def main(argv=None):
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
         ap.error(f"unknown level(s) {bad}; valgrind can run {', '.join(LEVELS)}")
-    from sigfast import _dispatch, _openmp
+    from sigfast import _cpu, _dispatch
     info = build_info()
-    runnable = [lv for lv in levels if lv in _dispatch.COMPILED and _openmp.cpu_supports(lv)]
+    runnable = [lv for lv in levels if lv in _dispatch.COMPILED and _cpu.cpu_supports(lv)]
     for lv in levels:
         if lv not in runnable:
             print(f"note: level {lv} is not compiled in or not runnable here: skipped")

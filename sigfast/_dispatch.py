@@ -58,6 +58,7 @@ def _load_openmp():
 
 
 _openmp = _load_openmp()
+from . import _cpu  # noqa: E402
 from ._build_info import simd_levels as COMPILED  # noqa: E402
 
 #: Levels from the best to the most portable.
@@ -66,14 +67,14 @@ ORDER = ("avx512", "avx2", "baseline")
 
 def runnable_levels():
     """Compiled levels this CPU can run, best first."""
-    return [lv for lv in ORDER if lv in COMPILED and _openmp.cpu_supports(lv)]
+    return [lv for lv in ORDER if lv in COMPILED and _cpu.cpu_supports(lv)]
 
 
 def _check(level):
     if level not in COMPILED:
         raise RuntimeError(f"SIMD level {level!r} is not compiled in this build "
                            f"(compiled: {', '.join(COMPILED)})")
-    if not _openmp.cpu_supports(level):
+    if not _cpu.cpu_supports(level):
         raise RuntimeError(f"this CPU cannot run SIMD level {level!r}")
 
 

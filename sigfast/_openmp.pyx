@@ -1,5 +1,7 @@
 # cython: freethreading_compatible = True
-"""Thread-count state for the sigfast kernels.
+"""Thread-count state for the sigfast kernels, and the fork handler that
+keeps it valid in a child (the two share the state below).  Which SIMD
+levels the CPU runs is :mod:`sigfast._cpu`'s.
 
 One rule for every source of a thread count (the spirit of scikit-learn's
 ``_openmp_helpers``):
@@ -49,14 +51,14 @@ which is all a thread count needs, with no data race on free-threaded builds.
 """
 import os
 
+# CPU features live in sigfast._cpu; their old names here keep working
+from sigfast._cpu import _x86_level_ok, cpu_supports  # noqa: F401
+
 cdef extern from "sf_omp.h":
     int sf_omp_max_threads() noexcept nogil
 
 cdef extern from "sf_platform.h":
     int SF_OPENMP
-    int sf_cpu_has(int level) noexcept nogil
-    int sf_x86_level_ok(int level, unsigned int ecx1, unsigned int ebx7, unsigned int ecx81,
-                        unsigned long long xcr0) noexcept nogil
 
 cdef extern from "sf_omp.h" nogil:
     double sf_omp_wtime "sf_wtime" ()
@@ -478,18 +480,6 @@ def openmp_enabled():
     """True when the kernels were compiled with OpenMP."""
     return bool(SF_OPENMP)
 
-
-def cpu_supports(level):
-    """Whether this CPU (and OS) can run a SIMD level: 'baseline', 'avx2', 'avx512'."""
-    idx = {"baseline": 0, "avx2": 1, "avx512": 2}[level]
-    return bool(sf_cpu_has(idx))
-
-
-def _x86_level_ok(level, ecx1, ebx7, ecx81, xcr0):
-    """Internal, for tests: the CPUID/XCR0 decision MSVC builds make for
-    :func:`cpu_supports` (GCC and Clang builds ask __builtin_cpu_supports)."""
-    idx = {"baseline": 0, "avx2": 1, "avx512": 2}[level]
-    return bool(sf_x86_level_ok(idx, ecx1, ebx7, ecx81, xcr0))
 
 
 def _user_setting():

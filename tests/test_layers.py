@@ -19,7 +19,7 @@ ALLOWED = {
     "sigfast._registry": set(),
     "sigfast._build_info": set(),
     "sigfast._threads": {"sigfast._openmp"},
-    "sigfast._dispatch": {"sigfast._openmp", "sigfast._build_info"},
+    "sigfast._dispatch": {"sigfast._openmp", "sigfast._cpu", "sigfast._build_info"},
     "sigfast._dd": set(),
     "sigfast._ref": {"sigfast._registry", "sigfast._dd"},
     "sigfast._testing": {"sigfast._testing.inputs", "sigfast._testing.ulp"},
@@ -78,7 +78,7 @@ def module_name(path):
 
 
 #: Compiled or generated modules (in the build folder of an editable install).
-BUILT = {"sigfast._openmp", "sigfast._build_info", "sigfast.cython_api"}
+BUILT = {"sigfast._openmp", "sigfast._cpu", "sigfast._build_info", "sigfast.cython_api"}
 
 
 def is_module(name):

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from sigfast import _openmp
+from sigfast import _cpu
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "msvc_check.py"
@@ -106,6 +106,6 @@ XCR0_AVX, XCR0_AVX512 = 0x7, 0xE7
     ((0, 0, 0, 0), False, False),
 ])
 def test_cpuid_decision(regs, avx2, avx512):
-    assert _openmp._x86_level_ok("baseline", *regs) is True
-    assert _openmp._x86_level_ok("avx2", *regs) is avx2
-    assert _openmp._x86_level_ok("avx512", *regs) is avx512
+    assert _cpu._x86_level_ok("baseline", *regs) is True
+    assert _cpu._x86_level_ok("avx2", *regs) is avx2
+    assert _cpu._x86_level_ok("avx512", *regs) is avx512

@@ -13,7 +13,7 @@
 #   4. sigfast's own extension modules need no glibc symbol newer than
 #      $SIGFAST_GLIBC_MAX (2.28, the manylinux_2_28 baseline)
 #   5. the modules every x86-64 CPU loads (_ufuncs_baseline, _fused_baseline,
-#      _openmp) hold
+#      _openmp, _cpu) hold
 #      no AVX/AVX-512 instruction (the avx2 module is the positive control)
 #   6. install dist/<wheel>[test] into a fresh venv (no system site-packages)
 #      and run the test suite from a temporary directory, then
@@ -193,7 +193,7 @@ AVX_RESULT="skipped (not x86_64)"
 if [ "$(uname -m)" = x86_64 ]; then
     step "no AVX in the modules every x86-64 CPU loads"
     avx_fail=0
-    for pat in "_ufuncs_baseline" "_fused_baseline" "_openmp"; do
+    for pat in "_ufuncs_baseline" "_fused_baseline" "_openmp" "_cpu"; do
         for so in "$CHECK_TREE"/sigfast/${pat}*.so; do
             n=$(count_avx "$so")
             printf '  %-55s %s AVX/AVX-512 instructions\n' "$(basename "$so")" "$n"
@@ -208,7 +208,7 @@ if [ "$(uname -m)" = x86_64 ]; then
         [ "$n" -gt 0 ] || die "AVX checker found nothing in the avx2 module: checker broken"
     fi
     [ $avx_fail -eq 0 ] || die "AVX instructions in a module that must run on any x86-64-v2 CPU"
-    AVX_RESULT="OK (0 AVX/AVX-512 instructions in the baseline modules and _openmp; avx2 control: $n)"
+    AVX_RESULT="OK (0 AVX/AVX-512 instructions in the baseline modules, _openmp and _cpu; avx2 control: $n)"
 fi
 
 # --------------------------------------------------------------------------
