@@ -18,7 +18,7 @@
 # normal double for K in [-1097, 63].  e**-r - 1: degree 7 (SF_EXPD,
 # 2**-65.3); log: R of degree 7 (SF_LOGD, 2**-57.8).
 from sigfast._core.vec cimport *
-from sigfast._core.eft cimport sorted_two_sum_f64
+from sigfast._core.eft cimport sorted_two_sum_f64, fast_two_sum_f64
 
 cdef extern from "sf_poly.h" nogil:
     const double SF_T16D_HI[16]
@@ -29,7 +29,7 @@ cdef extern from "sf_poly.h" nogil:
     const double SF_LOGD_C7
 
 cdef extern from "sf_consts.h" nogil:
-    const double SF_SHIFT52, SF_TWOM128, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
+    const double SF_SHIFT52, SF_TWOM128, SF_TWO128, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
     const double SF_XLO, SF_XHI, SF_ALOG, SF_SERIES
     const long long SF_SHIFT52_BITS
 
@@ -102,6 +102,26 @@ cdef inline Logistic64 logistic_f64(sf_vd xc) noexcept nogil:
     return c
 
 
+cdef inline sf_vd scale_once_f64(sf_vd hi, sf_vd lo, sf_vd P64) noexcept nogil:
+    # (hi + lo) 2**(K+1) rounded once (|hi| >= |lo|, P64 = 2**(K+1+128)).
+    # fl(hi + lo) 2**(K+1) rounds twice where the result is subnormal, and
+    # the second rounding goes the wrong way where the first one landed on
+    # a midpoint of the subnormal grid: up to 0.62 ulp for sigmoid_grad.
+    # So s = fl(hi + lo) with its error e (Fast2Sum), r = s 2**(K+1) (one
+    # rounding; exact where normal) and d = (s - r 2**-(K+1)) 2**(K+1+128),
+    # what that rounding dropped (exact; |d| <= half a unit of the grid).
+    # e can only decide at a tie, |d| = half a unit, so it enters at half
+    # weight: r moves by one unit exactly where |d + e/2| (scaled) exceeds
+    # half a unit, and a normal r never moves (|e/2| 2**(K+1) <= ulp(r)/4),
+    # which keeps normal results bit-identical.
+    cdef sf_vd e, ss, r, d2
+    cdef sf_vd s = fast_two_sum_f64(hi, lo, &e)
+    ss = sf_vd_mul(s, P64)
+    r = sf_vd_mul(ss, sf_vd_set(SF_TWOM128))
+    d2 = sf_vd_nmad(r, sf_vd_set(2 * SF_TWO128), sf_vd_add(ss, ss))
+    return sf_vd_add(r, sf_vd_mul(sf_vd_mad(e, P64, d2), sf_vd_set(SF_TWOM128 / 2)))
+
+
 cdef inline sf_vd log_poly_f64(sf_vd z) noexcept nogil:
     # R(z) of log(1+f) = 2s + s R(s**2), z = s**2 <= 0.0295 (SF_LOGD, 2**-57.8)
     cdef sf_vd R = sf_vd_mad(z, sf_vd_set(SF_LOGD_C7), sf_vd_set(SF_LOGD_C6))
@@ -127,14 +147,21 @@ cdef inline sf_vd log1pexp_f64(sf_vd a, sf_vd* lo) noexcept nogil:
     # 4. hi = j ln2_hi + f is exact (ln2_hi has 32 bits, f's last bit is
     #    at 2**-53).
     cdef Exp64 e = exp_f64(a)
-    cdef sf_vd Pinv, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
+    cdef sf_vd Pinv, us, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
     cdef sf_vdm small
     cdef sf_vdm big
     Pinv = sf_vdi_asd(sf_vdi_sll(sf_vdi_and(
         sf_vdi_sub(sf_vdi_set((1022 + 128) * 16 + 15 + SF_SHIFT52_BITS), e.tb),
         sf_vdi_set(-16)), 48))
-    u = sf_vd_mul(sf_vd_mul(e.u2, Pinv), sf_vd_set(SF_TWOM128))
-    el = sf_vd_mul(sf_vd_mul(e.eu2, Pinv), sf_vd_set(SF_TWOM128))
+    us = sf_vd_mul(e.u2, Pinv)
+    u = sf_vd_mul(us, sf_vd_set(SF_TWOM128))
+    # el: eu2 2**-(K+1) plus what the rounding of u lost (us - u 2**128,
+    # exact, 0 unless u is subnormal): where u is subnormal, u**2 is 0 and
+    # el rounds to the one correction (-1, 0 or +1 unit) that makes u + el
+    # the value rounded once, where separate roundings of u and el were up
+    # to 0.93 ulp off; where u is normal, el is what it was.
+    el = sf_vd_mul(sf_vd_add(sf_vd_nmad(u, sf_vd_set(SF_TWO128), us),
+                             sf_vd_mul(e.eu2, Pinv)), sf_vd_set(SF_TWOM128))
     Dh = sf_vd_add(sf_vd_set(1.0), u)
     Dl = sf_vd_add(sf_vd_add(sf_vd_sub(sf_vd_set(1.0), Dh), u), el)
     big = sf_vd_lt(sf_vd_set(SF_SQRT2), Dh)

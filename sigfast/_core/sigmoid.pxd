@@ -6,7 +6,7 @@
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f32, two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
-from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, scale_once_f64
 
 
 # ---- sigmoid ---------------------------------------------------------------
@@ -56,7 +56,7 @@ cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
     e2 = sf_vd_fms(p1, c.q0, p2)
     corr = sf_vd_mad(c.q0, sf_vd_mad(c.eu2, c.q0, e1), e2)
     corr = sf_vd_mad(sf_vd_add(c.h, c.h), p2, corr)
-    return sf_vd_mul(sf_vd_add(p2, corr), c.P)
+    return scale_once_f64(p2, corr, c.P64)
 
 
 # ---- sigmoid_grad_from_output ---------------------------------------------------

@@ -82,6 +82,7 @@
 #define SF_F_SHIFT23_BITS 0x4B400000
 #define SF_SHIFT52_BITS 0x4338000000000000LL
 #define SF_TWOM128 0x1p-128
+#define SF_TWO128 0x1p+128
 #define SF_F_TWOM32 0x1p-32f
 /* Clamps of the logistic core, x in [XLO, XHI]: below XLO every result
  * built from e**x (sigmoid, silu, their derivatives) has rounded to 0
