@@ -22,7 +22,10 @@ from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f64
 from sigfast._core.engine64 cimport log_poly_f64, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
 
-from sigfast._core.platform cimport INFINITY, NAN, SF_TWO54, SF_TWOM1000
+from sigfast._core.platform cimport INFINITY, NAN
+
+cdef extern from "sf_consts.h" nogil:
+    const double SF_TWO54, SF_TWOM1000
 
 
 cdef inline sf_vd logb_f64(sf_vdi u) noexcept nogil:

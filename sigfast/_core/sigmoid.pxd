@@ -56,7 +56,7 @@ cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
     e2 = sf_vd_fms(p1, c.q0, p2)
     corr = sf_vd_mad(c.q0, sf_vd_mad(c.eu2, c.q0, e1), e2)
     corr = sf_vd_mad(sf_vd_add(c.h, c.h), p2, corr)
-    return scale_once_f64(p2, corr, c.P64)
+    return scale_once_f64(p2, corr, c.P128)
 
 
 # ---- sigmoid_grad_from_output ---------------------------------------------------

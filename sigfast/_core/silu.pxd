@@ -40,7 +40,7 @@ cdef inline sf_vf silu_f32(sf_vf x) noexcept nogil:
 cdef inline sf_vd silu_f64(sf_vd x) noexcept nogil:
     cdef sf_vd xc = clamp_f64(x), xp, xq, m, r
     cdef Logistic64 c = logistic_f64(xc)
-    xp = sf_vd_mul(xc, c.P64)
+    xp = sf_vd_mul(xc, c.P128)
     xq = sf_vd_mul(xp, c.q0)
     m = sf_vd_add(xq, sf_vd_mad(xq, c.h, sf_vd_fms(xp, c.q0, xq)))
     r = sf_vd_mul(m, sf_vd_set(SF_TWOM128))
@@ -139,7 +139,7 @@ cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
     Ul = sf_vd_add(Ul, Te)
     gh = sf_vd_mul(oh, Uh)
     g = sf_vd_add(gh, sf_vd_mad(oh, Ul, sf_vd_mad(ol, Uh, sf_vd_fms(oh, Uh, gh))))
-    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P64, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
+    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P128, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
     g = sf_vd_sel(sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
                                      sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(1e-2)),
                   silu_grad_near_zero_f64(x), g)

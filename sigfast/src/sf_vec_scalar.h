@@ -36,11 +36,9 @@ SF_INLINE nfi nfi_add(nfi a, nfi b) { return (nfi)((uint32_t)a + (uint32_t)b); }
 SF_INLINE nfi nfi_sub(nfi a, nfi b) { return (nfi)((uint32_t)a - (uint32_t)b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return a & b; }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return a | b; }
-SF_INLINE nfi nfi_max(nfi a, nfi b) { return a > b ? a : b; }
 SF_INLINE nf nfi_cvtf(nfi a) { return (nf)a; }
 #define nfi_sll(a, n) ((nfi)((uint32_t)(a) << (n)))
 #define nfi_srl(a, n) ((nfi)((uint32_t)(a) >> (n)))
-#define nfi_sra(a, n) ((nfi)((a) >> (n)))
 typedef const float* nf_tab16;
 SF_INLINE nf_tab16 nf_tab16_load(const float* t) { return t; }
 SF_INLINE nf nf_lookup16(nf_tab16 t, nfi i) { return t[i & 15]; }
@@ -68,7 +66,6 @@ SF_INLINE ndi ndi_add(ndi a, ndi b) { return (ndi)((uint64_t)a + (uint64_t)b); }
 SF_INLINE ndi ndi_sub(ndi a, ndi b) { return (ndi)((uint64_t)a - (uint64_t)b); }
 SF_INLINE ndi ndi_and(ndi a, ndi b) { return a & b; }
 SF_INLINE ndi ndi_or(ndi a, ndi b) { return a | b; }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return a > b ? a : b; }
 #define ndi_sll(a, n) ((ndi)((uint64_t)(a) << (n)))
 #define ndi_srl(a, n) ((ndi)((uint64_t)(a) >> (n)))
 typedef const double* nd_tab16;
