@@ -20,9 +20,12 @@ calls at n = 1, avx2 level, 2026-12-07): NumPy's ufunc machinery
 is the same code, instruction for instruction, for sigfast and np.exp;
 sigfast's own part is the inner loop (MXCSR saved and restored, the thread
 plan: one compare below 32768 elements) and, for a partial last vector,
-the kernel.  A partial last vector is the last whole vector again, ending
-at n, when the arrays do not overlap; below one vector, or in place, it
-goes through a zero-padded buffer.
+the kernel (a partial last vector goes through a zero-padded buffer).
+Computing the last whole vector again instead, where the arrays do not
+overlap, saved the buffer work at n = 100 (about +5 % per call, loaded
+machine) but made GCC allocate the main loop's registers worse: +4 to 13 %
+instructions per element in every kernel (bench/instruction_counts.py), so
+it was not kept.
 """
 import argparse
 import sys

@@ -84,6 +84,7 @@ cdef extern from "sf_vec.h" nogil:
     sf_vdm sf_vd_nge(sf_vd a, sf_vd b)  # not (a >= b): a < b or a NaN operand
     sf_vdm sf_vdm_or(sf_vdm a, sf_vdm b)
     sf_vdm sf_vdm_and(sf_vdm a, sf_vdm b)
+    int sf_vdm_any(sf_vdm m)  # nonzero when any lane is set
     sf_vd sf_vd_sel(sf_vdm m, sf_vd a, sf_vd b)  # m ? a : b
     # the first / last SF_VD_LANES lanes of a float vector, widened (exact;
     # the portable level's float vector has one lane: _hi is 0.0), and two

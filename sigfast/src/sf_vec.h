@@ -36,7 +36,7 @@
  *   sel(m, a, b)       m ? a : b per lane.
  *   nge(a, b)          not (a >= b): a < b, or either is NaN (one compare
  *                      that also catches NaN, for "take the slow path").
- *   vfm_any(m)         nonzero when any lane of the mask is set: for a
+ *   vfm_any(m), vdm_any(m)  nonzero when any lane of the mask is set: for a
  *                      branch around a rare lane's fix-up, taken once per
  *                      vector.
  *   integer lanes (sf_vfi 32-bit, sf_vdi 64-bit) as wide as the float lanes.
@@ -222,5 +222,10 @@ SF_P3(sf_vd, sf_vd_fma, nd_fma) SF_P3(sf_vd, sf_vd_fms, nd_fms) SF_P3(sf_vd, sf_
 SF_P3(sf_vd, sf_vd_mad, nd_mad) SF_P3(sf_vd, sf_vd_nmad, nd_nmad)
 SF_P2(sf_vdi, sf_vdi_add, ndi_add) SF_P2(sf_vdi, sf_vdi_sub, ndi_sub) SF_P2(sf_vdi, sf_vdi_and, ndi_and) SF_P2(sf_vdi, sf_vdi_or, ndi_or)
 SF_P2(sf_vdm, sf_vdm_or, ndm_or) SF_P2(sf_vdm, sf_vdm_and, ndm_and)
+#if SF_PAIRED
+SF_INLINE int sf_vdm_any(sf_vdm m) { return ndm_any(ndm_or(m.a, m.b)); }
+#else
+SF_INLINE int sf_vdm_any(sf_vdm m) { return ndm_any(m); }
+#endif
 
 #endif /* SF_VEC_H */

@@ -61,6 +61,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NEQ_UQ); 
 SF_INLINE ndm nd_nge(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGE_UQ); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return (ndm)(a | b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return (ndm)(a & b); }
+SF_INLINE int ndm_any(ndm a) { return a != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return _mm512_mask_blend_pd(m, b, a); }
 SF_INLINE ndi nd_bits(nd a) { return _mm512_castpd_si512(a); }
 SF_INLINE nd ndi_asd(ndi a) { return _mm512_castsi512_pd(a); }

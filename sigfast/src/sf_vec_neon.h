@@ -80,6 +80,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return vreinterpretq_u64_u32(vmvnq_u32(vreinte
 SF_INLINE ndm nd_nge(nd a, nd b) { return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vcgeq_f64(a, b)))); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return vorrq_u64(a, b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return vandq_u64(a, b); }
+SF_INLINE int ndm_any(ndm a) { return vmaxvq_u32(vreinterpretq_u32_u64(a)) != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return vbslq_f64(m, a, b); }
 SF_INLINE ndi nd_bits(nd a) { return vreinterpretq_s64_f64(a); }
 SF_INLINE nd ndi_asd(ndi a) { return vreinterpretq_f64_s64(a); }

@@ -58,6 +58,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return a != b; }
 SF_INLINE ndm nd_nge(nd a, nd b) { return !(a >= b); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return a | b; }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return a & b; }
+SF_INLINE int ndm_any(ndm a) { return a != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return m ? a : b; }
 SF_INLINE ndi nd_bits(nd a) { ndi u; memcpy(&u, &a, 8); return u; }
 SF_INLINE nd ndi_asd(ndi a) { nd x; memcpy(&x, &a, 8); return x; }

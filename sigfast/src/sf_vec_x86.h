@@ -49,6 +49,7 @@ SF_INLINE nd nd_min(nd a, nd b) { return X_(min_pd)(a, b); }
 SF_INLINE nd nd_max(nd a, nd b) { return X_(max_pd)(a, b); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return X_(or_pd)(a, b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return X_(and_pd)(a, b); }
+SF_INLINE int ndm_any(ndm a) { return X_(movemask_pd)(a) != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return X_(blendv_pd)(b, a, m); }
 #if defined(SF_VEC_AVX2)
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }

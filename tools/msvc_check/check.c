@@ -55,9 +55,9 @@ EXPORT int t_vfm_any_or_and(const float* a, const float* b)
 EXPORT int t_vdm_or_and(double* y, const double* a, const double* b)
 {
     sf_vd x = sf_vd_load(a), z = sf_vd_load(b);
-    sf_vd_store(y, sf_vd_sel(sf_vdm_or(sf_vd_lt(x, z), sf_vdm_and(sf_vd_eq(x, z), sf_vd_ne(x, z))),
-                             x, z));
-    return SF_PAIRED;
+    sf_vdm m = sf_vdm_or(sf_vd_lt(x, z), sf_vdm_and(sf_vd_eq(x, z), sf_vd_ne(x, z)));
+    sf_vd_store(y, sf_vd_sel(m, x, z));
+    return SF_PAIRED + 2 * sf_vdm_any(m);
 }
 EXPORT void t_vfi_misc(float* y, const float* a, int c)
 {
