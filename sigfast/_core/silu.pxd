@@ -5,7 +5,7 @@ from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32, SF_F_XH
 
 cdef extern from "sf_consts.h" nogil:
     const float SF_F_TWOM32
-from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128, SF_TWO128
 
 cdef extern from "sf_poly.h" nogil:
     const double SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_T1_HI, SF_SILU_T1_LO
@@ -142,7 +142,8 @@ cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
     Ul = sf_vd_add(Ul, Te)
     gh = sf_vd_mul(oh, Uh)
     g = sf_vd_add(gh, sf_vd_mad(oh, Ul, sf_vd_mad(ol, Uh, sf_vd_fms(oh, Uh, gh))))
-    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P128, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
+    # x < 0: times 2**(K+1), rounded once; x >= 0: times 2**128 2**-128, exact
+    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P128, sf_vd_set(SF_TWO128))), sf_vd_set(SF_TWOM128))
     near = sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
                               sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(1e-2))
     if sf_vdm_any(near):        # the series only for a vector that needs it

@@ -57,6 +57,9 @@
 #define SF_TWOM128 0x1p-128
 #define SF_TWO128 0x1p+128
 #define SF_F_TWOM32 0x1p-32f
+/* sigmoid_grad_f64: below P = 2**-1019 its result (P times at most 1.1)
+ * may be subnormal, and the vector is rounded by scale_once_f64. */
+#define SF_TWOM1019 0x1p-1019
 /* Clamps of the logistic core, x in [XLO, XHI]: below XLO every result
  * built from e**x (sigmoid, silu, their derivatives) has rounded to 0
  * (e**-110 < 2**-158, e**-760 < 2**-1096); above XHI sigmoid is 1 and
