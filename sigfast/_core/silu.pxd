@@ -55,16 +55,15 @@ cdef inline sf_vd silu_f64(sf_vd x) noexcept nogil:
 # words.  x >= 0: big (1 + x small); x < 0: small (1 + x big), where
 # 1 + x big cancels near the zero x0 = -1.2785 of silu', so T = x big is
 # kept as two words and 1 + T is exact as two words (Fast2Sum of 1 and T:
-# |T| <= 1, or T <= -1 where 1 + T itself is exact; float64 used a TwoSum,
-# 3 operations more, until issue 20).
+# |T| <= 1, or T <= -1 where 1 + T itself is exact).
 #
 # float64: big = (u2 + eu2)/D, small's 2**(K+1) applied last (via 2**128,
 # so subnormal results round once).  Within 1e-2 of x0 the cancellation
 # still costs relative accuracy (2**-62 absolute is 19 ulp at x0 + 8e-6):
 # there the Taylor series of silu' about x0 (sf_poly.h, degree 10,
 # truncation below 2e-6 ulp) is used instead, evaluated only for a vector
-# with such a lane (it was evaluated for every vector and selected: 17
-# operations per register of the 60 or so of the kernel).
+# with such a lane: its 17 operations per register are a quarter of the
+# kernel.
 #
 # float32 (16 lanes per zmm; it used to widen to the float64 formula, wide32):
 # the same form in float32 words, on engine32.  The float32 core's sigma is
