@@ -71,6 +71,7 @@ if (_malloc_mode(sys.argv) == "tuned" and not os.environ.get("_SIGFAST_REEXEC")
 HERE = pathlib.Path(__file__).resolve().parent
 FLOORS = HERE / "floors.json"
 FULL_SIZES = [10_000, 100_000, 1_000_000]
+QUICK_SIZES = [10_000, 100_000]
 #: the environment of a "@avx2" target row: every library held to AVX2
 HELD = {"avx2": {"SIGFAST_SIMD": "avx2", "ATEN_CPU_CAPABILITY": "avx2",
                  "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}}
@@ -113,7 +114,6 @@ def check_targets(targets, args, peers):
             sys.stdout.flush()
             rc |= subprocess.call([sys.executable, __file__] + sys.argv[1:], env=env)
     return rc
-QUICK_SIZES = [10_000, 100_000]
 
 
 def key(func, dtype, n, other):
