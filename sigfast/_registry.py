@@ -78,11 +78,6 @@ class Ufunc:
         65536 inputs).  Default 1 ulp (float32 and float64); the measured
         float32 maxima over all 2**32 inputs are in tests/test_accuracy.py
         (DENSE_MAX).
-    wide32
-        True when the float32 loop evaluates the float64 formula on widened
-        inputs and rounds once (the family then defines ``<name>_f64``
-        only): for functions whose float32 result needs float64's extra
-        bits (a cancellation near a zero of the function).
     cancellation
         For a result that is a difference ``f(z) - y`` which cancels where
         ``f(z) ~ y``: ``{dtype: c}``, an absolute error of ``c * |y|``
@@ -117,7 +112,7 @@ class Ufunc:
     """
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
-                 special=(), max_ulp=None, cancellation=None, monotone=(), wide32=False,
+                 special=(), max_ulp=None, cancellation=None, monotone=(),
                  scipy=None, nan_iff_nan=None, subnormal_tail=None, dense_max32=None):
         self.name = name
         self.nin = nin
@@ -130,7 +125,6 @@ class Ufunc:
         self.max_ulp = dict(max_ulp or {"float32": 1.0, "float64": 1.0,
                                         "longdouble": 2.0, "bfloat16": 1.0})
         self.cancellation = cancellation
-        self.wide32 = wide32
         self.monotone = tuple(monotone)
         self.nan_iff_nan = nan_iff_nan
         self.subnormal_tail = subnormal_tail

@@ -33,6 +33,8 @@ sys.path.insert(0, str(HERE))
 #: float64 accuracy is test_accuracy.py's, against mpmath.
 FILES = [
     ("test_accuracy.py", None),
+    ("test_subnormal_f64.py", None),
+    ("test_tails.py", None),
     ("test_ufuncs.py", "not matches_twin"),
     ("test_ufunc_methods.py", None),
     ("test_ufunc_fpflags.py", None),

@@ -25,8 +25,8 @@ Windows target by clang in MSVC mode.
    lines attributed to those headers by the line markers) has no
    __builtin_, __attribute__, statement expression, asm, typeof.
 4. llvm-objdump of each object: baseline has no ymm/zmm and no VEX
-   instruction, and the SSE4.1/4.2 instructions of the SSE backend
-   (blendvps, pcmpgtq); avx2 has ymm in the kernel loop and no zmm
+   instruction, and the SSE4.1 instructions of the SSE backend
+   (blendvps, pextrq); avx2 has ymm in the kernel loop and no zmm
    anywhere; avx512 has zmm in the kernel loop; every level's kernel
    loop has no call, and sf_cpu_has runs CPUID and XGETBV.
 
@@ -171,8 +171,8 @@ def check_object(objdump, path, level):
         vex = sorted({i.split()[0] for i in allins if i.split() and i.split()[0].startswith("v")})
         if vex:
             bad.append(f"VEX/EVEX instructions at baseline: {vex[:5]}")
-        if not re.search(r"blendvp[sd]", text) or "pcmpgtq" not in text:
-            bad.append("no SSE4.1/4.2 blendvps/pcmpgtq: not the SSE backend")
+        if not re.search(r"blendvp[sd]", text) or "pextrq" not in text:
+            bad.append("no SSE4.1 blendvps/pextrq: not the SSE backend")
     elif level == "avx2":
         if "ymm" not in kern:
             bad.append("no ymm in the avx2 kernel")

@@ -19,10 +19,13 @@
 # level (tools/exhaustive_f32.py: avx512/avx2 0.619, baseline 0.616; about
 # 405 000 of the 1.07e9 inputs in (0, 1) are above 0.5 ulp).
 from sigfast._core.vec cimport *
-from sigfast._core.eft cimport two_sum_f64
+from sigfast._core.eft cimport two_sum_f64, fast_two_sum_f64, sorted_two_sum_f64
 from sigfast._core.engine64 cimport log_poly_f64, SF_SQRT2, SF_LN2_HI, SF_LN2_LO
 
-from sigfast._core.platform cimport INFINITY, NAN, SF_TWO54, SF_TWOM1000
+from sigfast._core.platform cimport INFINITY, NAN
+
+cdef extern from "sf_consts.h" nogil:
+    const double SF_TWO54, SF_TWOM1000
 
 
 cdef inline sf_vd logb_f64(sf_vdi u) noexcept nogil:
@@ -61,10 +64,12 @@ cdef inline sf_vd logit_f64(sf_vd p) noexcept nogil:
         sf_vdi_sub(sf_vdi_set(2046), sf_vdi_srl(uw, 52)), 52)))
     J = sf_vd_sub(sf_vd_sub(ep, ew), sf_vd_sel(tiny, sf_vd_set(54.0), zero))
     J = sf_vd_add(J, sf_vd_sel(up, one, sf_vd_sel(down, sf_vd_set(-1.0), zero)))
-    # numerator A - B - Bl and denominator A + B + Bl as double words (TwoSum)
+    # numerator A - B - Bl and denominator A + B + Bl as double words.  A and
+    # B are multiples of 2**-53 and |Bl| <= 2**-53, so n0 = A - B (exact) is
+    # 0 or at least |Bl|: Fast2Sum; A, B > 0: Fast2Sum on max/min.
     n0 = sf_vd_sub(A, B)
-    nh = two_sum_f64(n0, sf_vd_sub(zero, Bl), &nl)
-    dh = two_sum_f64(A, B, &dl)
+    nh = fast_two_sum_f64(n0, sf_vd_sub(zero, Bl), &nl)
+    dh = sorted_two_sum_f64(A, B, &dl)
     dl = sf_vd_add(dl, Bl)
     s = sf_vd_div(nh, dh)
     sl = sf_vd_div(sf_vd_nmad(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)

@@ -1,6 +1,8 @@
 # Layer 0 of the kernels: what C provides (sigfast/src/sf_platform.h,
-# sf_consts.h, <fenv.h>, NumPy's half floats).  Everything above cimports
-# its C names from here, never from a header directly.
+# <fenv.h>, NumPy's half floats, libm, sf_longdouble.h) to the ufunc loops,
+# the fused loss and the long double kernels.  The vector formulas take
+# their primitives from vec.pxd (sf_vec.h), and each engine or family file
+# declares the sf_consts.h / sf_poly.h constants it uses beside its code.
 
 cdef extern from "<fenv.h>" nogil:
     int FE_ALL_EXCEPT
@@ -17,14 +19,6 @@ cdef extern from "sf_platform.h" nogil:
     const char* SF_LEVEL_NAME
     unsigned int sf_f2u(float x)
     float sf_u2f(unsigned int u)
-    double sf_pow2d(double k)
-    double sf_logbd(double x)
-    double sf_mantd(double x)
-    double sf_prod_errd(double a, double b, double p)
-    double sf_fmad(double a, double b, double c)
-    float sf_fmaf(float a, float b, float c)
-    float sf_pow2f_64(float k)
-    float sf_negabsf(float x)
     # the SIMD loops' flag guard (MXCSR on x86-64, <fenv.h> elsewhere)
     ctypedef unsigned int sf_fpstate
     sf_fpstate sf_fpstate_save()
@@ -32,15 +26,6 @@ cdef extern from "sf_platform.h" nogil:
     double fabs(double x)
     const double INFINITY
     const double NAN
-
-cdef extern from "sf_consts.h" nogil:
-    const double SF_LN2_HI, SF_LN2_LO, SF_LN2, SF_INV_LN2, SF_SQRT2, SF_SHIFT52
-    const double SF_TWO54, SF_TWOM1000
-    const float SF_F_INV_LN2, SF_F_SHIFT23, SF_F_LN2, SF_F_LN2_ERR
-    const float SF_F_LN2_HI, SF_F_LN2_LO, SF_F_SQRT2, SF_F_TWOM64
-    const double SF_AMAX, SF_F_AMAX, SF_KDEN, SF_KSPLIT, SF_KSERIES, SF_KLOG
-    const float SF_F_NACLAMP
-    const double SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_WINDOW
 
 # The two floating types every kernel comes in.
 ctypedef fused real:

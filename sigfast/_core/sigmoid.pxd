@@ -6,7 +6,10 @@
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f32, two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
-from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, scale_once_f64
+
+cdef extern from "sf_consts.h" nogil:
+    const double SF_TWOM1019
 
 
 # ---- sigmoid ---------------------------------------------------------------
@@ -56,6 +59,10 @@ cdef inline sf_vd sigmoid_grad_f64(sf_vd x) noexcept nogil:
     e2 = sf_vd_fms(p1, c.q0, p2)
     corr = sf_vd_mad(c.q0, sf_vd_mad(c.eu2, c.q0, e1), e2)
     corr = sf_vd_mad(sf_vd_add(c.h, c.h), p2, corr)
+    # p2 + corr < 1.1: only where P < 2**-1019 can the result be subnormal;
+    # there the vector takes scale_once_f64 (the same values elsewhere)
+    if sf_vdm_any(sf_vd_lt(c.P, sf_vd_set(SF_TWOM1019))):
+        return scale_once_f64(p2, corr, c.P128)
     return sf_vd_mul(sf_vd_add(p2, corr), c.P)
 
 

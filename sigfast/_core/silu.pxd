@@ -1,11 +1,11 @@
 # Layer 3, family: silu(x) = x sigma(x) and its derivative.
 from sigfast._core.vec cimport *
-from sigfast._core.eft cimport two_sum_f64, fast_two_sum_f64
+from sigfast._core.eft cimport fast_two_sum_f64
 from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32, SF_F_XHI, SF_F_TWOM64
 
 cdef extern from "sf_consts.h" nogil:
     const float SF_F_TWOM32, SF_SILU_F_XRARE, SF_SILU_F_XZERO
-from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128
+from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_XHI, SF_TWOM128, SF_TWO128
 # the series about the zero of silu' and its windows (generated with sf_poly.h)
 from sigfast._core.poly cimport (
     SF_SILU_X0_HI, SF_SILU_X0_LO, SF_SILU_T1_HI, SF_SILU_T1_LO, SF_SILU_T2, SF_SILU_T3,
@@ -39,7 +39,7 @@ cdef inline sf_vf silu_f32(sf_vf x) noexcept nogil:
 cdef inline sf_vd silu_f64(sf_vd x) noexcept nogil:
     cdef sf_vd xc = clamp_f64(x), xp, xq, m, r
     cdef Logistic64 c = logistic_f64(xc)
-    xp = sf_vd_mul(xc, c.P64)
+    xp = sf_vd_mul(xc, c.P128)
     xq = sf_vd_mul(xp, c.q0)
     m = sf_vd_add(xq, sf_vd_mad(xq, c.h, sf_vd_fms(xp, c.q0, xq)))
     r = sf_vd_mul(m, sf_vd_set(SF_TWOM128))
@@ -60,7 +60,9 @@ cdef inline sf_vd silu_f64(sf_vd x) noexcept nogil:
 # so subnormal results round once).  Within 1e-2 of x0 the cancellation
 # still costs relative accuracy (2**-62 absolute is 19 ulp at x0 + 8e-6):
 # there the Taylor series of silu' about x0 (sf_poly.h, degree 10,
-# truncation below 2e-6 ulp) is used instead.
+# truncation below 2e-6 ulp) is used instead, evaluated only for a vector
+# with such a lane: its 17 operations per register are a quarter of the
+# kernel.
 #
 # float32 (16 lanes per zmm; it used to widen to the float64 formula, wide32):
 # the same form in float32 words, on engine32.  The float32 core's sigma is
@@ -124,7 +126,7 @@ cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
     cdef sf_vd a = sf_vd_min(xc, sf_vd_sub(sf_vd_set(0.0), xc))
     cdef Logistic64 c = logistic_f64(a)
     cdef sf_vd qh, bh, bl, oh, ol, ih, il, Th, Te, Uh, Ul, gh, g
-    cdef sf_vdm neg = sf_vd_lt(x, sf_vd_set(0.0))
+    cdef sf_vdm neg = sf_vd_lt(x, sf_vd_set(0.0)), near
     qh = sf_vd_mul(c.q0, c.h)
     bh = sf_vd_mul(c.u2, c.q0)
     bl = sf_vd_mad(c.q0, sf_vd_mad(c.u2, c.h, c.eu2), sf_vd_fms(c.u2, c.q0, bh))
@@ -134,14 +136,16 @@ cdef inline sf_vd silu_grad_f64(sf_vd x) noexcept nogil:
     il = sf_vd_sel(neg, bl, sf_vd_mul(qh, c.P))
     Th = sf_vd_mul(xc, ih)
     Te = sf_vd_mad(xc, il, sf_vd_fms(xc, ih, Th))
-    Uh = two_sum_f64(one, Th, &Ul)
+    Uh = fast_two_sum_f64(one, Th, &Ul)
     Ul = sf_vd_add(Ul, Te)
     gh = sf_vd_mul(oh, Uh)
     g = sf_vd_add(gh, sf_vd_mad(oh, Ul, sf_vd_mad(ol, Uh, sf_vd_fms(oh, Uh, gh))))
-    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P64, one)), sf_vd_sel(neg, sf_vd_set(SF_TWOM128), one))
-    g = sf_vd_sel(sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
-                                     sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(SF_SILU_NEAR)),
-                  silu_grad_near_zero_f64(x), g)
+    # x < 0: times 2**(K+1), rounded once; x >= 0: times 2**128 2**-128, exact
+    g = sf_vd_mul(sf_vd_mul(g, sf_vd_sel(neg, c.P128, sf_vd_set(SF_TWO128))), sf_vd_set(SF_TWOM128))
+    near = sf_vd_lt(sf_vd_max(sf_vd_sub(x, sf_vd_set(SF_SILU_X0_HI)),
+                              sf_vd_sub(sf_vd_set(SF_SILU_X0_HI), x)), sf_vd_set(SF_SILU_NEAR))
+    if sf_vdm_any(near):        # the series only for a vector that needs it
+        g = sf_vd_sel(near, silu_grad_near_zero_f64(x), g)
     return sf_vd_sel(sf_vd_ne(x, x), x, g)
 
 

@@ -58,10 +58,8 @@ cdef extern from "sf_vec.h" nogil:
     sf_vfi sf_vfi_sub(sf_vfi a, sf_vfi b)
     sf_vfi sf_vfi_and(sf_vfi a, sf_vfi b)
     sf_vfi sf_vfi_or(sf_vfi a, sf_vfi b)
-    sf_vfi sf_vfi_max(sf_vfi a, sf_vfi b)
     sf_vfi sf_vfi_sll(sf_vfi a, int n)  # n a constant
     sf_vfi sf_vfi_srl(sf_vfi a, int n)  # n a constant
-    sf_vfi sf_vfi_sra(sf_vfi a, int n)
     sf_vf_tab16 sf_vf_tab16_load(const float* t)
     sf_vf sf_vf_lookup16(sf_vf_tab16 t, sf_vfi i)  # t[i & 15]
     sf_vd sf_vd_load(const double* p)
@@ -86,6 +84,7 @@ cdef extern from "sf_vec.h" nogil:
     sf_vdm sf_vd_nge(sf_vd a, sf_vd b)  # not (a >= b): a < b or a NaN operand
     sf_vdm sf_vdm_or(sf_vdm a, sf_vdm b)
     sf_vdm sf_vdm_and(sf_vdm a, sf_vdm b)
+    int sf_vdm_any(sf_vdm m)  # nonzero when any lane is set
     sf_vd sf_vd_sel(sf_vdm m, sf_vd a, sf_vd b)  # m ? a : b
     # the first / last SF_VD_LANES lanes of a float vector, widened (exact;
     # the portable level's float vector has one lane: _hi is 0.0), and two
@@ -100,7 +99,6 @@ cdef extern from "sf_vec.h" nogil:
     sf_vdi sf_vdi_sub(sf_vdi a, sf_vdi b)
     sf_vdi sf_vdi_and(sf_vdi a, sf_vdi b)
     sf_vdi sf_vdi_or(sf_vdi a, sf_vdi b)
-    sf_vdi sf_vdi_max(sf_vdi a, sf_vdi b)
     sf_vdi sf_vdi_sll(sf_vdi a, int n)  # n a constant
     sf_vdi sf_vdi_srl(sf_vdi a, int n)  # n a constant
     sf_vd_tab16 sf_vd_tab16_load(const double* t)

@@ -61,13 +61,21 @@ EXACT = {
 }
 
 
+def _float(v):
+    # float(mpf) rounds to 53 bits and then again into the subnormals
+    # (float(3.5 * 2**-1074 - tiny) is 4 * 2**-1074): round those once.
+    if v != 0 and abs(v) < 2 ** -1022:
+        return float(mpmath.nint(mpmath.ldexp(v, 1074))) * 2.0 ** -1074
+    return float(v)
+
+
 def _to_pair(v):
     if mpmath.isnan(v):
         return np.nan, 0.0
     if mpmath.isinf(v):
         return float(v), 0.0
-    hi = float(v)
-    return hi, float(v - hi) if np.isfinite(hi) else 0.0
+    hi = _float(v)
+    return hi, _float(v - hi) if np.isfinite(hi) else 0.0
 
 
 _LD = np.finfo(np.longdouble)

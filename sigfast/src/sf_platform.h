@@ -1,13 +1,10 @@
 /*
- * sf_platform.h -- the bottom layer: the few things the Cython kernels
- * cannot say portably (bit casts, a fused multiply-add that is only used
- * where the ISA has one, 2**k from bits) and the CPU feature queries of the
- * SIMD loader.
- *
- * Everything here is static inline and branch-free so that GCC's loop
- * vectorizer can inline it into the kernels' element loops.  Bit casts go
- * through memcpy, which GCC folds into a plain register move (and a vector
- * reinterpretation inside vectorized loops).
+ * sf_platform.h -- what the kernels need from the C platform besides the
+ * vectors of sf_vec.h: the fast-math guard, MSVC's contraction pragma, the
+ * level's name, float32 bit casts for the half-float conversions, the
+ * floating-point flag guard of the SIMD loops, and the CPU feature queries
+ * of the SIMD loader.  The formulas themselves are written on sf_vec.h's
+ * primitives (sigfast/_core/engine32.pxd, engine64.pxd and the families).
  */
 #ifndef SF_PLATFORM_H
 #define SF_PLATFORM_H
@@ -39,105 +36,16 @@
 #define SF_LEVEL_NAME "baseline"
 #endif
 
-#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
-#define SF_HAS_FMA 1
-#else
-#define SF_HAS_FMA 0
-#endif
-
 #ifdef _OPENMP
 #define SF_OPENMP 1
 #else
 #define SF_OPENMP 0
 #endif
 
-static inline uint64_t sf_d2u(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
-static inline double sf_u2d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
-
-/*
- * 2**k for an integer-valued k in [-1022, 1023].  k + (2**52 + 1023) is an
- * integer below 2**53, so its low mantissa bits hold the biased exponent;
- * shifting them into the exponent field builds the power of two with no
- * float->int conversion (AVX2 has none for int64).
- */
-static inline double sf_pow2d(double k)
-{
-    return sf_u2d(sf_d2u(k + 4503599627371519.0) << 52);
-}
-
-/* Unbiased exponent of a positive normal number, as a floating value. */
-static inline double sf_logbd(double x)
-{
-    return sf_u2d((sf_d2u(x) >> 52) | 0x4330000000000000ULL) - 4503599627371519.0;
-}
-/* Significand of a positive normal number, scaled to [1, 2). */
-static inline double sf_mantd(double x)
-{
-    return sf_u2d((sf_d2u(x) & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL);
-}
-
-/*
- * Exact rounding error of a product: returns a*b - p exactly, where p is the
- * rounded product fl(a*b).  With hardware FMA this is one instruction;
- * without it, Dekker's splitting, guarded so huge operands (whose split
- * overflows) give 0 instead of NaN -- callers only pass such operands where
- * the error term is zero anyway.
- */
-static inline double sf_prod_errd(double a, double b, double p)
-{
-#if SF_HAS_FMA
-    return __builtin_fma(a, b, -p);
-#else
-    const double C = 134217729.0; /* 2**27 + 1 */
-    double t = C * a, ah = t - (t - a), al = a - ah;
-    double u = C * b, bh = u - (u - b), bl = b - bh;
-    double e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    return (fabs(a) < 1e290 && fabs(b) < 1e290) ? e : 0.0;
-#endif
-}
-
-/* a*b + c, fused where the ISA has FMA (one rounding), else two roundings.
- * Used for polynomial evaluation, where the difference is far below the
- * result's ulp. */
-static inline double sf_fmad(double a, double b, double c)
-{
-#if SF_HAS_FMA
-    return __builtin_fma(a, b, c);
-#else
-    return a * b + c;
-#endif
-}
-
-
-/* ---- float32 helpers for the float32-arithmetic kernels ---- */
+/* Bit casts of float32, for the float16 / bfloat16 conversions of the ufunc
+ * loops (sigfast/_core/loops.pxd). */
 static inline uint32_t sf_f2u(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
 static inline float sf_u2f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
-
-/*
- * a*b + c rounded once.  The float32 kernels use it for exact residuals
- * (1 - r*s, the rounding error of 1 + e, Cody-Waite's k*ln2), so without
- * hardware FMA it is evaluated in float64: a product of two floats is exact
- * there, and in those uses the sum is too, so the result is the same.
- */
-static inline float sf_fmaf(float a, float b, float c)
-{
-#if SF_HAS_FMA
-    return __builtin_fmaf(a, b, c);
-#else
-    return (float)((double)a * (double)b + (double)c);
-#endif
-}
-
-/* 2**(k + 64) for an integer-valued k in [-190, 63]: always a normal float,
- * so results down to 2**-149 are produced by two exact-or-once-rounded
- * multiplies (by this, then by 2**-64).  Same shifter trick as sf_pow2d. */
-static inline float sf_pow2f_64(float k)
-{
-    return sf_u2f(sf_f2u(k + 8388799.0f) << 23);
-}
-
-/* -|x| (NaN stays NaN). */
-static inline float sf_negabsf(float x) { return sf_u2f(sf_f2u(x) | 0x80000000u); }
 
 /* ---- floating-point flags around a kernel loop ----
  * The kernels evaluate both sides of every select, so they raise

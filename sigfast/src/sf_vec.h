@@ -36,7 +36,7 @@
  *   sel(m, a, b)       m ? a : b per lane.
  *   nge(a, b)          not (a >= b): a < b, or either is NaN (one compare
  *                      that also catches NaN, for "take the slow path").
- *   vfm_any(m)         nonzero when any lane of the mask is set: for a
+ *   vfm_any(m), vdm_any(m)  nonzero when any lane of the mask is set: for a
  *                      branch around a rare lane's fix-up, taken once per
  *                      vector.
  *   integer lanes (sf_vfi 32-bit, sf_vdi 64-bit) as wide as the float lanes.
@@ -144,7 +144,6 @@ SF_INLINE sf_vd sf_vdi_asd(sf_vdi a) { return ndi_asd(a); }
 SF_INLINE sf_vd sf_vd_lookup16(sf_vd_tab16 t, sf_vdi i) { return nd_lookup16(t, i); }
 #define sf_vfi_sll(a, n) nfi_sll(a, n)
 #define sf_vfi_srl(a, n) nfi_srl(a, n)
-#define sf_vfi_sra(a, n) nfi_sra(a, n)
 #define sf_vdi_sll(a, n) ndi_sll(a, n)
 #define sf_vdi_srl(a, n) ndi_srl(a, n)
 SF_INLINE sf_vd sf_vd_widen_lo(sf_vf a) { return nd_widen_lo(a); }
@@ -193,7 +192,6 @@ SF_PX(sf_vdi, sf_vd, sf_vd_bits, nd_bits) SF_PX(sf_vd, sf_vdi, sf_vdi_asd, ndi_a
  * MSVC compiles them too. */
 #define sf_vfi_sll(x, n) ((sf_vfi){ nfi_sll((x).a, n), nfi_sll((x).b, n) })
 #define sf_vfi_srl(x, n) ((sf_vfi){ nfi_srl((x).a, n), nfi_srl((x).b, n) })
-#define sf_vfi_sra(x, n) ((sf_vfi){ nfi_sra((x).a, n), nfi_sra((x).b, n) })
 #define sf_vdi_sll(x, n) ((sf_vdi){ ndi_sll((x).a, n), ndi_sll((x).b, n) })
 #define sf_vdi_srl(x, n) ((sf_vdi){ ndi_srl((x).a, n), ndi_srl((x).b, n) })
 /* A float vector's lanes are its first register's, then its second's; a
@@ -212,7 +210,6 @@ SF_P2(sf_vf, sf_vf_div, nf_div) SF_P2(sf_vf, sf_vf_min, nf_min) SF_P2(sf_vf, sf_
 SF_P3(sf_vf, sf_vf_fma, nf_fma) SF_P3(sf_vf, sf_vf_fms, nf_fms) SF_P3(sf_vf, sf_vf_fnma, nf_fnma)
 SF_P3(sf_vf, sf_vf_mad, nf_mad) SF_P3(sf_vf, sf_vf_nmad, nf_nmad)
 SF_P2(sf_vfi, sf_vfi_add, nfi_add) SF_P2(sf_vfi, sf_vfi_sub, nfi_sub) SF_P2(sf_vfi, sf_vfi_and, nfi_and) SF_P2(sf_vfi, sf_vfi_or, nfi_or)
-SF_P2(sf_vfi, sf_vfi_max, nfi_max)
 SF_P2(sf_vfm, sf_vfm_or, nfm_or) SF_P2(sf_vfm, sf_vfm_and, nfm_and)
 #if SF_PAIRED
 SF_INLINE int sf_vfm_any(sf_vfm m) { return nfm_any(nfm_or(m.a, m.b)); }
@@ -224,7 +221,11 @@ SF_P2(sf_vd, sf_vd_div, nd_div) SF_P2(sf_vd, sf_vd_min, nd_min) SF_P2(sf_vd, sf_
 SF_P3(sf_vd, sf_vd_fma, nd_fma) SF_P3(sf_vd, sf_vd_fms, nd_fms) SF_P3(sf_vd, sf_vd_fnma, nd_fnma)
 SF_P3(sf_vd, sf_vd_mad, nd_mad) SF_P3(sf_vd, sf_vd_nmad, nd_nmad)
 SF_P2(sf_vdi, sf_vdi_add, ndi_add) SF_P2(sf_vdi, sf_vdi_sub, ndi_sub) SF_P2(sf_vdi, sf_vdi_and, ndi_and) SF_P2(sf_vdi, sf_vdi_or, ndi_or)
-SF_P2(sf_vdi, sf_vdi_max, ndi_max)
 SF_P2(sf_vdm, sf_vdm_or, ndm_or) SF_P2(sf_vdm, sf_vdm_and, ndm_and)
+#if SF_PAIRED
+SF_INLINE int sf_vdm_any(sf_vdm m) { return ndm_any(ndm_or(m.a, m.b)); }
+#else
+SF_INLINE int sf_vdm_any(sf_vdm m) { return ndm_any(m); }
+#endif
 
 #endif /* SF_VEC_H */

@@ -38,11 +38,9 @@ SF_INLINE nfi nfi_add(nfi a, nfi b) { return _mm512_add_epi32(a, b); }
 SF_INLINE nfi nfi_sub(nfi a, nfi b) { return _mm512_sub_epi32(a, b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return _mm512_and_si512(a, b); }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return _mm512_or_si512(a, b); }
-SF_INLINE nfi nfi_max(nfi a, nfi b) { return _mm512_max_epi32(a, b); }
 SF_INLINE nf nfi_cvtf(nfi a) { return _mm512_cvtepi32_ps(a); }
 #define nfi_sll(a, n) _mm512_slli_epi32((a), (n))
 #define nfi_srl(a, n) _mm512_srli_epi32((a), (n))
-#define nfi_sra(a, n) _mm512_srai_epi32((a), (n))
 typedef nf nf_tab16;
 SF_INLINE nf_tab16 nf_tab16_load(const float* t) { return _mm512_loadu_ps(t); }
 SF_INLINE nf nf_lookup16(nf_tab16 t, nfi i) { return _mm512_permutexvar_ps(i, t); }
@@ -63,6 +61,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NEQ_UQ); 
 SF_INLINE ndm nd_nge(nd a, nd b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGE_UQ); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return (ndm)(a | b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return (ndm)(a & b); }
+SF_INLINE int ndm_any(ndm a) { return a != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return _mm512_mask_blend_pd(m, b, a); }
 SF_INLINE ndi nd_bits(nd a) { return _mm512_castpd_si512(a); }
 SF_INLINE nd ndi_asd(ndi a) { return _mm512_castsi512_pd(a); }
@@ -71,7 +70,6 @@ SF_INLINE ndi ndi_add(ndi a, ndi b) { return _mm512_add_epi64(a, b); }
 SF_INLINE ndi ndi_sub(ndi a, ndi b) { return _mm512_sub_epi64(a, b); }
 SF_INLINE ndi ndi_and(ndi a, ndi b) { return _mm512_and_si512(a, b); }
 SF_INLINE ndi ndi_or(ndi a, ndi b) { return _mm512_or_si512(a, b); }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return _mm512_max_epi64(a, b); }
 #define ndi_sll(a, n) _mm512_slli_epi64((a), (n))
 #define ndi_srl(a, n) _mm512_srli_epi64((a), (n))
 typedef struct { nd lo, hi; } nd_tab16;

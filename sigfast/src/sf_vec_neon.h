@@ -9,7 +9,6 @@
  *   min/max   FMIN/FMAX return the NaN operand (and order -0 below +0);
  *             the formulas rely on MINPS/MAXPS's "a < b ? a : b", which
  *             returns the second operand when either is NaN.
- *   ndi_max   NEON has no 64-bit integer max.
  * Tables: the 16 floats are one 64-byte TBL4 table (byte indices built
  * from j); the doubles are read from memory, lane by lane.
  */
@@ -49,11 +48,9 @@ SF_INLINE nfi nfi_add(nfi a, nfi b) { return vaddq_s32(a, b); }
 SF_INLINE nfi nfi_sub(nfi a, nfi b) { return vsubq_s32(a, b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return vandq_s32(a, b); }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return vorrq_s32(a, b); }
-SF_INLINE nfi nfi_max(nfi a, nfi b) { return vmaxq_s32(a, b); }
 SF_INLINE nf nfi_cvtf(nfi a) { return vcvtq_f32_s32(a); }
 #define nfi_sll(a, n) vshlq_n_s32((a), (n))
 #define nfi_srl(a, n) vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(a), (n)))
-#define nfi_sra(a, n) vshrq_n_s32((a), (n))
 /* t[j]: byte k of lane j's entry is at 4j + k, so the byte indices are
  * (j & 15) * 0x04040404 + 0x03020100, one multiply-add. */
 typedef uint8x16x4_t nf_tab16;
@@ -83,6 +80,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return vreinterpretq_u64_u32(vmvnq_u32(vreinte
 SF_INLINE ndm nd_nge(nd a, nd b) { return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vcgeq_f64(a, b)))); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return vorrq_u64(a, b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return vandq_u64(a, b); }
+SF_INLINE int ndm_any(ndm a) { return vmaxvq_u32(vreinterpretq_u32_u64(a)) != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return vbslq_f64(m, a, b); }
 SF_INLINE ndi nd_bits(nd a) { return vreinterpretq_s64_f64(a); }
 SF_INLINE nd ndi_asd(ndi a) { return vreinterpretq_f64_s64(a); }
@@ -91,7 +89,6 @@ SF_INLINE ndi ndi_add(ndi a, ndi b) { return vaddq_s64(a, b); }
 SF_INLINE ndi ndi_sub(ndi a, ndi b) { return vsubq_s64(a, b); }
 SF_INLINE ndi ndi_and(ndi a, ndi b) { return vandq_s64(a, b); }
 SF_INLINE ndi ndi_or(ndi a, ndi b) { return vorrq_s64(a, b); }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return vbslq_s64(vcgtq_s64(a, b), a, b); }
 #define ndi_sll(a, n) vshlq_n_s64((a), (n))
 #define ndi_srl(a, n) vreinterpretq_s64_u64(vshrq_n_u64(vreinterpretq_u64_s64(a), (n)))
 /* t[j] for doubles: two lane loads from memory.  A 128-byte table would

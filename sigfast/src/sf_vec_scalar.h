@@ -36,11 +36,9 @@ SF_INLINE nfi nfi_add(nfi a, nfi b) { return (nfi)((uint32_t)a + (uint32_t)b); }
 SF_INLINE nfi nfi_sub(nfi a, nfi b) { return (nfi)((uint32_t)a - (uint32_t)b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return a & b; }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return a | b; }
-SF_INLINE nfi nfi_max(nfi a, nfi b) { return a > b ? a : b; }
 SF_INLINE nf nfi_cvtf(nfi a) { return (nf)a; }
 #define nfi_sll(a, n) ((nfi)((uint32_t)(a) << (n)))
 #define nfi_srl(a, n) ((nfi)((uint32_t)(a) >> (n)))
-#define nfi_sra(a, n) ((nfi)((a) >> (n)))
 typedef const float* nf_tab16;
 SF_INLINE nf_tab16 nf_tab16_load(const float* t) { return t; }
 SF_INLINE nf nf_lookup16(nf_tab16 t, nfi i) { return t[i & 15]; }
@@ -60,6 +58,7 @@ SF_INLINE ndm nd_ne(nd a, nd b) { return a != b; }
 SF_INLINE ndm nd_nge(nd a, nd b) { return !(a >= b); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return a | b; }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return a & b; }
+SF_INLINE int ndm_any(ndm a) { return a != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return m ? a : b; }
 SF_INLINE ndi nd_bits(nd a) { ndi u; memcpy(&u, &a, 8); return u; }
 SF_INLINE nd ndi_asd(ndi a) { nd x; memcpy(&x, &a, 8); return x; }
@@ -68,7 +67,6 @@ SF_INLINE ndi ndi_add(ndi a, ndi b) { return (ndi)((uint64_t)a + (uint64_t)b); }
 SF_INLINE ndi ndi_sub(ndi a, ndi b) { return (ndi)((uint64_t)a - (uint64_t)b); }
 SF_INLINE ndi ndi_and(ndi a, ndi b) { return a & b; }
 SF_INLINE ndi ndi_or(ndi a, ndi b) { return a | b; }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return a > b ? a : b; }
 #define ndi_sll(a, n) ((ndi)((uint64_t)(a) << (n)))
 #define ndi_srl(a, n) ((ndi)((uint64_t)(a) >> (n)))
 typedef const double* nd_tab16;

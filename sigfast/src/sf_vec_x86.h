@@ -49,6 +49,7 @@ SF_INLINE nd nd_min(nd a, nd b) { return X_(min_pd)(a, b); }
 SF_INLINE nd nd_max(nd a, nd b) { return X_(max_pd)(a, b); }
 SF_INLINE ndm ndm_or(ndm a, ndm b) { return X_(or_pd)(a, b); }
 SF_INLINE ndm ndm_and(ndm a, ndm b) { return X_(and_pd)(a, b); }
+SF_INLINE int ndm_any(ndm a) { return X_(movemask_pd)(a) != 0; }
 SF_INLINE nd nd_sel(ndm m, nd a, nd b) { return X_(blendv_pd)(b, a, m); }
 #if defined(SF_VEC_AVX2)
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
@@ -65,7 +66,6 @@ SF_INLINE ndi nd_bits(nd a) { return _mm256_castpd_si256(a); }
 SF_INLINE nd ndi_asd(ndi a) { return _mm256_castsi256_pd(a); }
 SF_INLINE nf nf_fma(nf a, nf b, nf c) { return _mm256_fmadd_ps(a, b, c); }
 SF_INLINE nd nd_fma(nd a, nd b, nd c) { return _mm256_fmadd_pd(a, b, c); }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(b, a)); }
 #else
 SF_INLINE nfm nf_lt(nf a, nf b) { return _mm_cmplt_ps(a, b); }
 SF_INLINE nfm nf_eq(nf a, nf b) { return _mm_cmpeq_ps(a, b); }
@@ -110,18 +110,15 @@ SF_INLINE nd nd_fma(nd a, nd b, nd c)
     se = _mm_and_pd(se, _mm_cmpeq_pd(se, se));       /* inf - inf: keep s */
     return _mm_add_pd(s, _mm_add_pd(se, e));
 }
-SF_INLINE ndi ndi_max(ndi a, ndi b) { return _mm_blendv_epi8(a, b, _mm_cmpgt_epi64(b, a)); }
 #endif
 SF_INLINE nfi nfi_set(int32_t a) { return X_(set1_epi32)(a); }
 SF_INLINE nfi nfi_add(nfi a, nfi b) { return X_(add_epi32)(a, b); }
 SF_INLINE nfi nfi_sub(nfi a, nfi b) { return X_(sub_epi32)(a, b); }
 SF_INLINE nfi nfi_and(nfi a, nfi b) { return XI_(and)(a, b); }
 SF_INLINE nfi nfi_or(nfi a, nfi b) { return XI_(or)(a, b); }
-SF_INLINE nfi nfi_max(nfi a, nfi b) { return X_(max_epi32)(a, b); }
 SF_INLINE nf nfi_cvtf(nfi a) { return X_(cvtepi32_ps)(a); }
 #define nfi_sll(a, n) X_(slli_epi32)((a), (n))
 #define nfi_srl(a, n) X_(srli_epi32)((a), (n))
-#define nfi_sra(a, n) X_(srai_epi32)((a), (n))
 SF_INLINE ndi ndi_set(int64_t a) { return X_(set1_epi64x)(a); }
 SF_INLINE ndi ndi_add(ndi a, ndi b) { return X_(add_epi64)(a, b); }
 SF_INLINE ndi ndi_sub(ndi a, ndi b) { return X_(sub_epi64)(a, b); }
