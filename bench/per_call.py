@@ -25,7 +25,11 @@ Computing the last whole vector again instead, where the arrays do not
 overlap, saved the buffer work at n = 100 (about +5 % per call, loaded
 machine) but made GCC allocate the main loop's registers worse: +4 to 13 %
 instructions per element in every kernel (bench/instruction_counts.py), so
-it was not kept.
+it was not kept.  Doing it in the inner loop instead (two kernel calls: the
+whole vectors, then the last whole vector) leaves the kernels alone but
+costs 15-23 instructions more per call than the buffer (callgrind, avx2,
+n = 100 and 1000), and its wall-clock gain could not be measured on a
+shared machine: not kept either.
 """
 import argparse
 import sys
