@@ -53,9 +53,9 @@ LEVEL = SF_LEVEL_NAME.decode()
 
 cdef enum:
     LBLOCK = 2048
-# One thread's block buffers, in doubles: the loss and gradient terms
-# (double) and the spread weight and pos_weight (real, given a double's room
-# each so that one layout serves both dtypes).  64 KiB: a multiple of the
+# One thread's block buffers, in doubles: the spread target (a scalar
+# target), a spare block, and the spread weight and pos_weight (real, given
+# a double's room each so that one layout serves both dtypes).  64 KiB: a multiple of the
 # 64-byte alignment below, so slabs of neighbouring threads never share a
 # cache line.
 cdef enum:
@@ -367,28 +367,38 @@ cdef void grad_block(const real* z, const real* y, const real* w, const real* pw
         i += k
 
 
-cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t wstep,
-                        const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
+cdef void bce_one_block(const real* z, const real* y, Py_ssize_t ystep, const real* w,
+                        Py_ssize_t wstep, const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                         real* loss_out, real* grad_out, double grad_scale,
                         double* block_sums, bint want_sum, Py_ssize_t b,
                         double* ws) noexcept nogil:
     # One block; ws is the calling thread's own slab of WS_DOUBLES (never
     # shared between threads), so no buffer sits on the stack.
     cdef Py_ssize_t s = b * LBLOCK, m, i, j, k, c
+    cdef real* yb = <real*>ws
     cdef real* pwb = <real*>(ws + 2 * LBLOCK)
     cdef real* wb = <real*>(ws + 3 * LBLOCK)
     cdef const real* wp
+    cdef const real* yp
     cdef bint want_grad = grad_out != NULL
     cdef bint plain, unit_pw = C == 1 and pw[0] == 1
     m = LBLOCK if n - s > LBLOCK else n - s
+    # A scalar target is spread over the block as a scalar weight is: the
+    # caller never makes a full-size copy of it
+    if ystep == 0:
+        for i in range(m):
+            yb[i] = y[0]
+        yp = yb
+    else:
+        yp = y + s
     # The plain loss (no weight, pos_weight or smoothing) reads only z and y.
     plain = wstep == 0 and w[0] == 1 and C == 1 and pw[0] == 1 and ls == 0.0
     if plain and not want_grad:
         if real is float:
-            block_sums[b] = loss_block_f32(z + s, y + s, NULL, NULL, 0.0, m, True,
+            block_sums[b] = loss_block_f32(z + s, yp, NULL, NULL, 0.0, m, True,
                                            NULL if loss_out == NULL else loss_out + s, want_sum)
         else:
-            block_sums[b] = loss_block_f64(z + s, y + s, NULL, NULL, 0.0, m, True,
+            block_sums[b] = loss_block_f64(z + s, yp, NULL, NULL, 0.0, m, True,
                                            NULL if loss_out == NULL else loss_out + s, want_sum)
         return
     # A scalar weight is spread over the block; an array is used in place.
@@ -417,16 +427,17 @@ cdef void bce_one_block(const real* z, const real* y, const real* w, Py_ssize_t 
     if not want_sum and loss_out == NULL:
         block_sums[b] = 0.0                 # the gradient alone
     elif real is float:
-        block_sums[b] = loss_block_f32(z + s, y + s, wp, pwb, ls, m, False,
+        block_sums[b] = loss_block_f32(z + s, yp, wp, pwb, ls, m, False,
                                        NULL if loss_out == NULL else loss_out + s, want_sum)
     else:
-        block_sums[b] = loss_block_f64(z + s, y + s, wp, pwb, ls, m, False,
+        block_sums[b] = loss_block_f64(z + s, yp, wp, pwb, ls, m, False,
                                        NULL if loss_out == NULL else loss_out + s, want_sum)
     if want_grad:
-        grad_block(z + s, y + s, wp, pwb, unit_pw, ls, grad_scale, m, grad_out + s)
+        grad_block(z + s, yp, wp, pwb, unit_pw, ls, grad_scale, m, grad_out + s)
 
 
-cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wstep,
+cdef void bce_fused(const real* z, const real* y, Py_ssize_t ystep, const real* w,
+                    Py_ssize_t wstep,
                     const real* pw, Py_ssize_t C, double ls, Py_ssize_t n,
                     real* loss_out, real* grad_out, double grad_scale,
                     double* block_sums, bint want_sum, int nt, double* ws) noexcept nogil:
@@ -441,7 +452,7 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
         nt = sf_team_start(nt)
     if nt <= 1:
         for b in range(nblocks):
-            bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
+            bce_one_block(z, y, ystep, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
                           block_sums, want_sum, b, ws)
         return
     # Blocks are handed out dynamically, 8 at a time, so a thread the OS does
@@ -450,7 +461,7 @@ cdef void bce_fused(const real* z, const real* y, const real* w, Py_ssize_t wste
     t0 = sf_wtime()
     done = t0
     for b in prange(nblocks, nogil=True, num_threads=nt, schedule='dynamic', chunksize=8):
-        bce_one_block(z, y, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
+        bce_one_block(z, y, ystep, w, wstep, pw, C, ls, n, loss_out, grad_out, grad_scale,
                       block_sums, want_sum, b, ws + <Py_ssize_t>threadid() * WS_DOUBLES)
         if threadid() == 0:
             pdone[0] = sf_wtime()
@@ -478,7 +489,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     """Internal: one fused pass (see sigfast.losses).
 
     z, y, w, pw: C-contiguous and aligned, all of one dtype (float32 or
-    float64); z and y of one size n; w of size 1 (a scalar) or n; pw of size
+    float64); z of size n; y and w of size 1 (a scalar) or n; pw of size
     C, repeating with period C along the flattened array.
     loss_out / grad_out: None or contiguous arrays like z.
     Returns the float64 sum of the loss terms (0.0 when want_total is
@@ -486,7 +497,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     anything is written) if the workspace cannot be allocated; the calling
     thread's floating-point flags are left as they were.
     """
-    cdef Py_ssize_t n = z.size, nblocks, wstep, C = pw.size
+    cdef Py_ssize_t n = z.size, nblocks, ystep, wstep, C = pw.size
     cdef double total
     cdef double* sums
     cdef void* raw
@@ -497,6 +508,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     # before plan_threads: its clock arithmetic raises inexact
     flags = fetestexcept(FE_ALL_EXCEPT)
     nblocks = (n + LBLOCK - 1) // LBLOCK
+    ystep = 0 if y.size == 1 else 1
     wstep = 0 if w.size == 1 else 1
     nt = plan_threads(n)
     sums = <double*>malloc(nblocks * sizeof(double))
@@ -513,7 +525,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
         if z.dtype.num == cnp.NPY_FLOAT:
             with nogil:
                 bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
-                                 <const float*>cnp.PyArray_DATA(w), wstep,
+                                 ystep, <const float*>cnp.PyArray_DATA(w), wstep,
                                  <const float*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                  NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
                                  NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
@@ -521,7 +533,7 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
         else:
             with nogil:
                 bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
-                                  <const double*>cnp.PyArray_DATA(w), wstep,
+                                  ystep, <const double*>cnp.PyArray_DATA(w), wstep,
                                   <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
                                   NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
                                   NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),

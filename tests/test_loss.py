@@ -1,5 +1,6 @@
 """Loss API: parity with PyTorch, exact-sum accuracy, determinism, bad input."""
 import math
+import tracemalloc
 
 import mpmath
 import numpy as np
@@ -458,3 +459,33 @@ def test_gradient_none_is_the_ufunc_bit_for_bit(dtype):
         np.testing.assert_array_equal(grad(z, y, weight=w, reduction="none"),
                                       grad(z, y, weight=w, pos_weight=np.ones(3, dtype),
                                            reduction="none"))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_scalar_target_makes_no_full_size_copy(dt):
+    # A scalar target is read like a scalar weight (issue 21, item 2): the
+    # loss allocates nothing of the input's size (it used to copy the
+    # target to full size, 1x the input), the gradient and loss_and_grad
+    # only their result; the values are those of the full-size target.
+    n = 1_000_000
+    z = (np.random.default_rng(5).standard_normal(n) * 4).astype(dt)
+    full = np.full_like(z, 0.5)
+    calls = {
+        "loss": (lambda y, **k: bce(z, y, **k), 0.05),
+        "grad": (lambda y, **k: bce_grad(z, y, **k), 1.05),
+        "lg": (lambda y, **k: bce_lg(z, y, **k), 1.05),
+    }
+    for name, (f, limit) in calls.items():
+        for kw in ({}, dict(reduction="sum", weight=0.25), dict(pos_weight=2.0),
+                   dict(label_smoothing=0.1)):
+            f(0.5, **kw)
+            tracemalloc.start()
+            try:
+                got = f(0.5, **kw)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            assert peak <= limit * z.nbytes, (name, kw, peak / z.nbytes)
+            want = f(full, **kw)
+            for g, w in zip(got if name == "lg" else (got,), want if name == "lg" else (want,)):
+                assert np.asarray(g).tobytes() == np.asarray(w).tobytes(), (name, kw)

@@ -215,7 +215,7 @@ def _one(dt):
 
 class Prepared:
     """Inputs of one BCE-with-logits call made ready for the fused kernel:
-    z, y (the logits' shape, C-contiguous, aligned), w (one value or the
+    z (the logits' shape, C-contiguous, aligned), y and w (one value or the
     full shape) and pw (one value or one per class along the last axis), all
     of the loss dtype."""
 
@@ -244,7 +244,11 @@ class Prepared:
             return np.require(a, dt, ["C", "A"])
 
         self.z = full(z)
-        self.y = full(y)
+        # A scalar target is one value, read like a scalar weight: no
+        # full-size copy (the long double formulas broadcast it themselves
+        # only once it has the logits' shape)
+        self.y = (np.array(y, dt).reshape(1) if y.ndim == 0 and dt != np.longdouble
+                  else full(y))
         if w is None:
             self.w = _one(dt)
         elif w.size == 1:
