@@ -41,9 +41,12 @@ cimport numpy as cnp
 from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME, FE_ALL_EXCEPT, fetestexcept
 from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.vec cimport *
+from sigfast._core.engine32 cimport OnePlusExp32
+from sigfast._core.engine64 cimport OnePlusExp64
 from sigfast._core.bce cimport (
     bce_with_logits_f32, bce_with_logits_f64, bce_term_f32, bce_term_f64, bce_grad_term_f64,
-    bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32, bce_grad_not_zero_f32)
+    bce_with_logits_grad_f64, bce_grad_words_f32, bce_grad_deep_f32, bce_grad_not_zero_f32,
+    bce_logits_d_f32, bce_logits_d_f64, bce_grad_words_d_f32, bce_grad_d_f64)
 from sigfast._core.loops cimport plan_threads, restore_fpflags
 from sigfast._openmp cimport sf_team_start, sf_team_report, sf_wtime
 
@@ -227,6 +230,138 @@ cdef double loss_block_f64(const double* z, const double* y, const double* w, co
     return lanes_sum(acc)
 
 
+cdef inline sf_vf grad_scaled_f32(sf_vf hi, sf_vf lo, sf_vf vw, sf_vd vs) noexcept nogil:
+    # (hi + lo) w scale in float64, rounded once to float32
+    return sf_vf_narrow(
+        sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_lo(hi), sf_vd_widen_lo(lo)),
+                            sf_vd_widen_lo(vw)), vs),
+        sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_hi(hi), sf_vd_widen_hi(lo)),
+                            sf_vd_widen_hi(vw)), vs))
+
+
+cdef inline sf_vf grad_hard_f32(sf_vf vz, sf_vf vy, sf_vf vw, sf_vd vs, double scale, sf_vf hi,
+                                sf_vfm hard, sf_vf v) noexcept nogil:
+    # v with its hard lanes (pos_weight 1) recomputed as the ufunc does
+    cdef sf_vd dlo, dhi
+    if sf_vfm_any(hard):
+        hard = bce_grad_not_zero_f32(vz, hi, hard)
+    if sf_vfm_any(hard):
+        dlo = bce_with_logits_grad_f64(sf_vd_widen_lo(vz), sf_vd_widen_lo(vy))
+        dhi = bce_with_logits_grad_f64(sf_vd_widen_hi(vz), sf_vd_widen_hi(vy))
+        v = sf_vf_sel(hard, sf_vf_narrow(
+            sf_vd_mul(sf_vd_mul(dlo, sf_vd_widen_lo(vw)), vs),
+            sf_vd_mul(sf_vd_mul(dhi, sf_vd_widen_hi(vw)), vs)), v)
+        v = bce_grad_deep_f32(vz, vy, sf_vf_narrow(dlo, dhi), hard, v, vw, scale)
+    return v
+
+
+cdef double loss_grad_block_f32(const float* z, const float* y, const float* w, bint wvec,
+                                double scale, Py_ssize_t m, float* lout, float* gout,
+                                bint want_sum) noexcept nogil:
+    # Loss and gradient of one block (pos_weight 1, no smoothing) from one
+    # exp per element: the loss is bce_with_logits_f32 times w (the loss
+    # blocks' values), the gradient grad_block_f32's, the sum loss_block's
+    # (the same terms added in the same order), so loss_and_grad gives what
+    # the loss and the gradient give alone, bit for bit.  w: one value
+    # (wvec False) or one per element.
+    cdef float tz[SF_VF_LANES]
+    cdef float ty[SF_VF_LANES]
+    cdef float tw[SF_VF_LANES]
+    cdef OnePlusExp32 d
+    cdef sf_vf vz, vy, vw, loss, hi, lo, g
+    cdef sf_vfm hard
+    cdef sf_vd vs = sf_vd_set(scale), acc = sf_vd_set(0.0)
+    cdef Py_ssize_t i = 0, j, k
+    vw = sf_vf_set(w[0])
+    while i < m:
+        k = SF_VF_LANES if m - i >= SF_VF_LANES else m - i
+        if k == SF_VF_LANES:
+            vz = sf_vf_load(z + i)
+            vy = sf_vf_load(y + i)
+            if wvec:
+                vw = sf_vf_load(w + i)
+        else:
+            for j in range(SF_VF_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                tw[j] = (w[i + j] if wvec else w[0]) if j < k else 0
+            vz = sf_vf_load(tz)
+            vy = sf_vf_load(ty)
+            vw = sf_vf_load(tw)
+        loss = sf_vf_mul(bce_logits_d_f32(vz, vy, &d), vw)
+        hi = bce_grad_words_d_f32(vz, vy, d, &lo, &hard)
+        g = grad_hard_f32(vz, vy, vw, vs, scale, hi, hard, grad_scaled_f32(hi, lo, vw, vs))
+        if k == SF_VF_LANES:
+            if lout != NULL:
+                sf_vf_store(lout + i, loss)
+            sf_vf_store(gout + i, g)
+        else:
+            sf_vf_store(tz, loss)
+            sf_vf_store(ty, g)
+            for j in range(SF_VF_LANES):
+                if j < k:
+                    gout[i + j] = ty[j]
+                    if lout != NULL:
+                        lout[i + j] = tz[j]
+                else:
+                    tz[j] = 0
+            loss = sf_vf_load(tz)
+        if want_sum:
+            acc = sf_vd_add(sf_vd_add(acc, sf_vd_widen_lo(loss)), sf_vd_widen_hi(loss))
+        i += k
+    return lanes_sum(acc)
+
+
+cdef double loss_grad_block_f64(const double* z, const double* y, const double* w, bint wvec,
+                                double scale, Py_ssize_t m, double* lout, double* gout,
+                                bint want_sum) noexcept nogil:
+    # loss_grad_block_f32 in float64 (the gradient grad_block's)
+    cdef double tz[SF_VD_LANES]
+    cdef double ty[SF_VD_LANES]
+    cdef double tw[SF_VD_LANES]
+    cdef OnePlusExp64 d
+    cdef sf_vd vz, vy, vw, loss, g
+    cdef sf_vd vs = sf_vd_set(scale), acc = sf_vd_set(0.0)
+    cdef Py_ssize_t i = 0, j, k
+    vw = sf_vd_set(w[0])
+    while i < m:
+        k = SF_VD_LANES if m - i >= SF_VD_LANES else m - i
+        if k == SF_VD_LANES:
+            vz = sf_vd_load(z + i)
+            vy = sf_vd_load(y + i)
+            if wvec:
+                vw = sf_vd_load(w + i)
+        else:
+            for j in range(SF_VD_LANES):
+                tz[j] = z[i + j] if j < k else 0
+                ty[j] = y[i + j] if j < k else 0
+                tw[j] = (w[i + j] if wvec else w[0]) if j < k else 0
+            vz = sf_vd_load(tz)
+            vy = sf_vd_load(ty)
+            vw = sf_vd_load(tw)
+        loss = sf_vd_mul(bce_logits_d_f64(vz, vy, &d), vw)
+        g = sf_vd_mul(sf_vd_mul(bce_grad_d_f64(vz, vy, d), vw), vs)
+        if k == SF_VD_LANES:
+            if lout != NULL:
+                sf_vd_store(lout + i, loss)
+            sf_vd_store(gout + i, g)
+        else:
+            sf_vd_store(tz, loss)
+            sf_vd_store(ty, g)
+            for j in range(SF_VD_LANES):
+                if j < k:
+                    gout[i + j] = ty[j]
+                    if lout != NULL:
+                        lout[i + j] = tz[j]
+                else:
+                    tz[j] = 0
+            loss = sf_vd_load(tz)
+        if want_sum:
+            acc = sf_vd_add(acc, loss)
+        i += k
+    return lanes_sum(acc)
+
+
 cdef void grad_block_f32(const float* z, const float* y, const float* w, const float* pw,
                          bint unit_pw, double scale, Py_ssize_t m, float* gout) noexcept nogil:
     # float32 without label smoothing (y' = y): the bce_with_logits_grad
@@ -260,21 +395,9 @@ cdef void grad_block_f32(const float* z, const float* y, const float* w, const f
             vy = sf_vf_load(ty)
             vw = sf_vf_load(tw)
         hi = bce_grad_words_f32(vz, vy, &lo, &hard)
-        v = sf_vf_narrow(
-            sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_lo(hi), sf_vd_widen_lo(lo)),
-                                sf_vd_widen_lo(vw)), vs),
-            sf_vd_mul(sf_vd_mul(sf_vd_add(sf_vd_widen_hi(hi), sf_vd_widen_hi(lo)),
-                                sf_vd_widen_hi(vw)), vs))
+        v = grad_scaled_f32(hi, lo, vw, vs)
         if unit_pw:
-            if sf_vfm_any(hard):
-                hard = bce_grad_not_zero_f32(vz, hi, hard)
-            if sf_vfm_any(hard):
-                dlo = bce_with_logits_grad_f64(sf_vd_widen_lo(vz), sf_vd_widen_lo(vy))
-                dhi = bce_with_logits_grad_f64(sf_vd_widen_hi(vz), sf_vd_widen_hi(vy))
-                v = sf_vf_sel(hard, sf_vf_narrow(
-                    sf_vd_mul(sf_vd_mul(dlo, sf_vd_widen_lo(vw)), vs),
-                    sf_vd_mul(sf_vd_mul(dhi, sf_vd_widen_hi(vw)), vs)), v)
-                v = bce_grad_deep_f32(vz, vy, sf_vf_narrow(dlo, dhi), hard, v, vw, scale)
+            v = grad_hard_f32(vz, vy, vw, vs, scale, hi, hard, v)
         else:
             if k == SF_VF_LANES:
                 vp = sf_vf_load(pw + i)
@@ -400,6 +523,17 @@ cdef void bce_one_block(const real* z, const real* y, Py_ssize_t ystep, const re
         else:
             block_sums[b] = loss_block_f64(z + s, yp, NULL, NULL, 0.0, m, True,
                                            NULL if loss_out == NULL else loss_out + s, want_sum)
+        return
+    # Loss and gradient without pos_weight or smoothing: one exp for both
+    if want_grad and unit_pw and C == 1 and ls == 0.0 and (want_sum or loss_out != NULL):
+        if real is float:
+            block_sums[b] = loss_grad_block_f32(
+                z + s, yp, w if wstep == 0 else w + s, wstep != 0, grad_scale, m,
+                NULL if loss_out == NULL else loss_out + s, grad_out + s, want_sum)
+        else:
+            block_sums[b] = loss_grad_block_f64(
+                z + s, yp, w if wstep == 0 else w + s, wstep != 0, grad_scale, m,
+                NULL if loss_out == NULL else loss_out + s, grad_out + s, want_sum)
         return
     # A scalar weight is spread over the block; an array is used in place.
     if wstep == 0:
