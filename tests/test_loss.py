@@ -489,3 +489,54 @@ def test_scalar_target_makes_no_full_size_copy(dt):
             want = f(full, **kw)
             for g, w in zip(got if name == "lg" else (got,), want if name == "lg" else (want,)):
                 assert np.asarray(g).tobytes() == np.asarray(w).tobytes(), (name, kw)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_loss_and_grad_out_arrays(dt):
+    # loss_out / gradient_out (issue 21, item 1): written in place, the
+    # values of the call without them; checked before anything is written
+    rng = np.random.default_rng(8)
+    z = (rng.standard_normal((300, 5)) * 6).astype(dt)
+    y = rng.random((300, 5)).astype(dt)
+    for kw in ({}, dict(reduction="none"), dict(reduction="sum", weight=0.5),
+               dict(reduction="mean", axis=-1), dict(reduction="none", pos_weight=np.ones(5, dt) * 2)):
+        want_l, want_g = bce_lg(z, y, **kw)
+        lo = np.empty(np.shape(want_l), dt)
+        go = np.empty(z.shape, dt)
+        got_l, got_g = bce_lg(z, y, loss_out=lo, gradient_out=go, **kw)
+        assert got_l is lo and got_g is go
+        assert lo.tobytes() == np.asarray(want_l).tobytes() and go.tobytes() == want_g.tobytes()
+        # a wider dtype and a strided view take the values through a copy
+        g64 = np.empty((300, 10), np.float64)[:, ::2]
+        bce_lg(z, y, gradient_out=g64, **kw)
+        np.testing.assert_array_equal(g64, want_g.astype(np.float64))
+    # the gradient alone and the loss's out= write in place too
+    go = np.empty(z.shape, dt)
+    assert bce_grad(z, y, out=go) is go and go.tobytes() == bce_grad(z, y).tobytes()
+    lo = np.empty(z.shape, dt)
+    assert bce(z, y, reduction="none", out=lo) is lo
+    assert lo.tobytes() == bce(z, y, reduction="none").tobytes()
+
+
+def test_loss_and_grad_out_errors_leave_outputs_untouched():
+    z = np.linspace(-5, 5, 12).reshape(3, 4)
+    y = np.full(z.shape, 0.25)
+    good = np.full(z.shape, 7.0)
+    bad = [
+        (dict(gradient_out=np.empty((4, 3))), ValueError, "gradient_out has shape"),
+        (dict(gradient_out=np.empty(z.shape, np.int64)), TypeError, "Cannot cast gradient_out"),
+        (dict(gradient_out=z), ValueError, "gradient_out shares memory with an input"),
+        (dict(gradient_out=y[:, :]), ValueError, "shares memory"),
+        (dict(gradient_out=np.broadcast_to(np.empty(4), z.shape)), ValueError, "read-only"),
+        (dict(gradient_out=[0.0] * 12), TypeError, "must be a numpy array"),
+        (dict(gradient_out=good), ValueError, "gradient_out shares memory"),
+    ]
+    for kw, exc, msg in bad:
+        with pytest.raises(exc, match=msg):
+            bce_lg(z, y, reduction="none", loss_out=good, **kw)
+        assert np.all(good == 7.0)
+    with pytest.raises(ValueError, match="loss_out has shape"):
+        bce_lg(z, y, loss_out=good, gradient_out=np.full(z.shape, 7.0))
+    with pytest.raises(ValueError, match="loss_out shares memory"):
+        bce_lg(z, y, reduction="none", loss_out=z)
+    assert np.all(good == 7.0)

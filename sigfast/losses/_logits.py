@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from ._validate import Prepared, acc_dtype, any_dask, check_reduction, finish, norm_axis
+from ._validate import (Prepared, acc_dtype, any_dask, check_out, check_reduction, direct, finish,
+                        norm_axis)
 
 
 def _dask_switch(func):
@@ -30,21 +31,21 @@ def _dask_switch(func):
     return wrapper
 
 
-def _reduce(p, reduction, axis, want_grad, want_loss=True):
-    """Common driver: returns (loss or None, grad or None)."""
+def _reduce(p, reduction, axis, want_grad, want_loss=True, loss_buf=None, grad_buf=None):
+    """Common driver: returns (loss or None, grad or None).  ``loss_buf`` /
+    ``grad_buf``: arrays to write the elementwise loss (reduction="none")
+    and the gradient into (:func:`._validate.direct` ones)."""
     ax = norm_axis(axis, len(p.shape))
     if not want_loss:
         # the gradient alone: no loss terms, no sums; scaled as below
         if ax is None:
             count = p.n if (reduction == "mean" and p.n) else 1
-            return None, p.run(False, True, count, want_total=False)[2]
-        grad = p.run(False, True, 1, want_total=False)[2]
-        cnt = math.prod(p.shape[a] for a in ax) if ax else 1
-        if reduction == "mean" and cnt:
-            grad = grad / np.asarray(cnt, p.dtype)
-        return None, grad
+            return None, p.run(False, True, count, want_total=False, grad=grad_buf)[2]
+        grad = p.run(False, True, 1, want_total=False, grad=grad_buf)[2]
+        return None, _axis_mean_grad(grad, p, reduction, ax)
     if reduction == "none" or ax is not None:
-        total, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none")
+        total, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none",
+                                  loss=loss_buf if reduction == "none" else None, grad=grad_buf)
         if reduction == "none":
             return loss, grad
         cnt = math.prod(p.shape[a] for a in ax) if ax else 1
@@ -53,16 +54,36 @@ def _reduce(p, reduction, axis, want_grad, want_loss=True):
         red = loss.sum(axis=ax, dtype=acc_dtype(p.dtype))
         if reduction == "mean":
             red = red / cnt if cnt else red * np.nan
-            if grad is not None and cnt:
-                grad = grad / np.asarray(cnt, p.dtype)
+            if grad is not None:
+                grad = _axis_mean_grad(grad, p, reduction, ax)
         return red.astype(p.dtype), grad
     count = p.n if (reduction == "mean" and p.n) else 1
-    total, _, grad = p.run(False, want_grad, count)
+    total, _, grad = p.run(False, want_grad, count, grad=grad_buf)
     if reduction == "mean":
         value = total / p.n if p.n else float("nan")
     else:
         value = total
     return p.dtype.type(value), grad
+
+
+def _axis_mean_grad(grad, p, reduction, ax):
+    # the gradient of a per-axis mean: divided by the axis' element count
+    # (in place where grad is this call's own array or the caller's out)
+    cnt = math.prod(p.shape[a] for a in ax) if ax else 1
+    if reduction == "mean" and cnt:
+        return np.divide(grad, np.asarray(cnt, p.dtype),
+                         out=grad if grad.flags.writeable else None)
+    return grad
+
+
+def _buffer(out, p, operands):
+    # out when the pass may write it in place: the right layout, and no
+    # input it would overwrite before reading (else a copy, as before)
+    buf = direct(out, p.dtype)
+    if buf is not None and any(isinstance(a, np.ndarray) and np.may_share_memory(buf, a)
+                               for a in operands):
+        return None
+    return buf
 
 
 @_dask_switch
@@ -118,7 +139,11 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    loss, _ = _reduce(p, reduction, axis, want_grad=False)
+    buf = None
+    if out is not None and reduction == "none":
+        check_out(out, p.shape, p.dtype)
+        buf = _buffer(out, p, (logits, targets, weight, pos_weight))
+    loss, _ = _reduce(p, reduction, axis, want_grad=False, loss_buf=buf)
     return finish(loss, out)
 
 
@@ -137,16 +162,46 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    _, grad = _reduce(p, reduction, axis, want_grad=True, want_loss=False)
+    check_out(out, p.shape, p.dtype)
+    buf = _buffer(out, p, (logits, targets, weight, pos_weight))
+    _, grad = _reduce(p, reduction, axis, want_grad=True, want_loss=False, grad_buf=buf)
     return finish(grad, out)
 
 
 @_dask_switch
 def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=None,
                                                    pos_weight=None, label_smoothing=0.0,
-                                                   reduction="mean", axis=None):
-    """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass."""
+                                                   reduction="mean", axis=None, loss_out=None,
+                                                   gradient_out=None):
+    """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass.
+
+    Without ``pos_weight`` and label smoothing, one ``exp(-|z|)`` per
+    element serves both the loss and the gradient; the values are those of
+    the two functions called alone, bit for bit.
+
+    loss_out : ndarray, optional
+        Where to put the loss (the result's shape: the logits' for
+        ``reduction="none"``, the reduced one otherwise).
+    gradient_out : ndarray, optional
+        Where to put the gradient (the logits' shape).
+
+    Both are checked before anything is computed (shape, a dtype the result
+    casts to, writeable, no memory shared with an input or with each
+    other), so an error leaves them untouched; float32/float64 C-contiguous
+    arrays of the loss dtype are written in place by the fused pass.
+    """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    loss, grad = _reduce(p, reduction, axis, want_grad=True)
-    return loss, grad
+    operands = (logits, targets, weight, pos_weight)
+    if reduction == "none":
+        check_out(loss_out, p.shape, p.dtype, "loss_out", operands)
+    elif loss_out is not None:
+        red = () if axis is None else tuple(
+            d for i, d in enumerate(p.shape) if i not in norm_axis(axis, len(p.shape)))
+        check_out(loss_out, red, p.dtype, "loss_out", operands)
+    check_out(gradient_out, p.shape, p.dtype, "gradient_out",
+              operands + ((loss_out,) if loss_out is not None else ()))
+    loss, grad = _reduce(p, reduction, axis, want_grad=True,
+                         loss_buf=direct(loss_out, p.dtype) if reduction == "none" else None,
+                         grad_buf=direct(gradient_out, p.dtype))
+    return finish(loss, loss_out), finish(grad, gradient_out)

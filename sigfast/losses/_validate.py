@@ -268,17 +268,21 @@ class Prepared:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
                                                            self.shape)).reshape(-1)
 
-    def run(self, want_loss, want_grad, grad_count=1, want_total=True):
+    def run(self, want_loss, want_grad, grad_count=1, want_total=True, loss=None, grad=None):
         """One fused pass: (float64 total, loss array or None, grad array or None).
         The gradient is divided by ``grad_count`` (a mean's element count;
         1 for a sum).  ``want_total=False`` skips the sum (the total is then
         0.0; with neither the loss nor the total wanted, the loss terms are
-        not computed at all).  Long double goes through
+        not computed at all).  ``loss``/``grad``: arrays the pass writes
+        (:func:`direct` ones), new ones otherwise.  Long double goes through
         :meth:`run_longdouble` (long double total)."""
         if self.dtype == np.longdouble:
-            return self.run_longdouble(want_loss, want_grad, grad_count)
-        loss = np.empty(self.shape, self.dtype) if want_loss else None
-        grad = np.empty(self.shape, self.dtype) if want_grad else None
+            total, lo, gr = self.run_longdouble(want_loss, want_grad, grad_count)
+            return total, _into(loss, lo), _into(grad, gr)
+        if want_loss and loss is None:
+            loss = np.empty(self.shape, self.dtype)
+        if want_grad and grad is None:
+            grad = np.empty(self.shape, self.dtype)
         total = _dispatch.active().fused.bce_fused_pass(
             self.z, self.y, self.w, self.pw, self.ls, loss, grad, 1.0 / grad_count,
             want_total)
@@ -332,15 +336,49 @@ def times(a, b):
     return np.where(zero, 0, a * b).astype(np.result_type(a, b))
 
 
+def _into(buf, value):
+    if buf is None or value is None:
+        return value
+    np.copyto(buf, value)
+    return buf
+
+
+def check_out(out, shape, dtype, name="out", inputs=()):
+    """Check an output array before anything is computed or written: a
+    writeable ndarray of the result's shape that the result casts to
+    ("same_kind", as NumPy's ``out=``) and that shares no memory with an
+    input (``inputs``: the call's operands)."""
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}, the result has shape {tuple(shape)}")
+    if not np.can_cast(dtype, out.dtype, "same_kind"):
+        raise TypeError(f"Cannot cast {name} from {np.dtype(dtype)!r} to {out.dtype!r} with "
+                        f"casting rule 'same_kind'")
+    for a in inputs:
+        if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
+            raise ValueError(f"{name} shares memory with an input; pass a separate array")
+    return out
+
+
+def direct(out, dtype):
+    """``out`` when the fused pass can write it in place (the loss dtype,
+    C-contiguous, aligned, native byte order), else None (computed into a
+    new array, then copied)."""
+    if (out is not None and out.dtype == dtype and out.dtype.isnative
+            and out.flags.c_contiguous and out.flags.aligned):
+        return out
+    return None
+
+
 def finish(value, out):
     """Write ``value`` into ``out`` (when given) after checking it fits."""
-    if out is None:
+    if out is None or value is out:
         return value
-    if not isinstance(out, np.ndarray):
-        raise TypeError("out must be a numpy array")
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    if out.shape != np.shape(value):
-        raise ValueError(f"out has shape {out.shape}, the result has shape {np.shape(value)}")
+    check_out(out, np.shape(value), np.asarray(value).dtype)
     np.copyto(out, value, casting="same_kind")
     return out
