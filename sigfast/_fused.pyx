@@ -38,6 +38,7 @@ the ufunc loops do (restore_fpflags).  OpenMP workers keep their own flags.
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 cimport numpy as cnp
+import numpy as np
 from sigfast._core.platform cimport real, fabs, SF_LEVEL_NAME, FE_ALL_EXCEPT, fetestexcept
 from sigfast._core.eft cimport fast_two_sum_err
 from sigfast._core.vec cimport *
@@ -617,6 +618,43 @@ cdef double neumaier(const double* v, Py_ssize_t n) noexcept nogil:
     return s + c if fabs(s) <= 1.7976931348623157e308 else s
 
 
+cdef int run_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw, double ls,
+                  void* loss_out, void* grad_out, double grad_scale, bint want_total,
+                  double* total) except -1:
+    # The pass over pointers, for bce_fused_pass and bce_plain: *total is the
+    # float64 sum (0.0 unless want_total).  The caller keeps the flags.
+    cdef Py_ssize_t n = z.size, nblocks = (n + LBLOCK - 1) // LBLOCK
+    cdef Py_ssize_t ystep = 0 if y.size == 1 else 1, wstep = 0 if w.size == 1 else 1
+    cdef Py_ssize_t C = pw.size
+    cdef int nt = plan_threads(n)
+    cdef double* sums = <double*>malloc(nblocks * sizeof(double))
+    # + 63: room to start the slabs on a cache line (malloc promises 16 bytes)
+    cdef void* raw = malloc(<size_t>nt * WS_DOUBLES * sizeof(double) + 63)
+    cdef double* ws
+    if sums == NULL or raw == NULL:
+        free(sums)
+        free(raw)
+        raise MemoryError(f"sigfast: no memory for the loss pass's workspace "
+                          f"({nt} thread(s) x {WS_DOUBLES * sizeof(double) // 1024} KiB)")
+    ws = <double*>((<size_t>raw + 63) & ~(<size_t>63))
+    if z.dtype.num == cnp.NPY_FLOAT:
+        with nogil:
+            bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
+                             ystep, <const float*>cnp.PyArray_DATA(w), wstep,
+                             <const float*>cnp.PyArray_DATA(pw), C, ls, n, <float*>loss_out,
+                             <float*>grad_out, grad_scale, sums, want_total, nt, ws)
+    else:
+        with nogil:
+            bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
+                              ystep, <const double*>cnp.PyArray_DATA(w), wstep,
+                              <const double*>cnp.PyArray_DATA(pw), C, ls, n, <double*>loss_out,
+                              <double*>grad_out, grad_scale, sums, want_total, nt, ws)
+    total[0] = neumaier(sums, nblocks) if want_total else 0.0
+    free(sums)
+    free(raw)
+    return 0
+
+
 def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
                    double label_smoothing, cnp.ndarray loss_out, cnp.ndarray grad_out,
                    double grad_scale, bint want_total=True):
@@ -631,54 +669,124 @@ def bce_fused_pass(cnp.ndarray z, cnp.ndarray y, cnp.ndarray w, cnp.ndarray pw,
     anything is written) if the workspace cannot be allocated; the calling
     thread's floating-point flags are left as they were.
     """
-    cdef Py_ssize_t n = z.size, nblocks, ystep, wstep, C = pw.size
-    cdef double total
-    cdef double* sums
-    cdef void* raw
-    cdef double* ws
-    cdef int nt, flags
-    if n == 0:
+    cdef double total = 0.0
+    cdef int flags
+    if z.size == 0:
         return 0.0
     # before plan_threads: its clock arithmetic raises inexact
     flags = fetestexcept(FE_ALL_EXCEPT)
-    nblocks = (n + LBLOCK - 1) // LBLOCK
-    ystep = 0 if y.size == 1 else 1
-    wstep = 0 if w.size == 1 else 1
-    nt = plan_threads(n)
-    sums = <double*>malloc(nblocks * sizeof(double))
-    # + 63: room to start the slabs on a cache line (malloc promises 16 bytes)
-    raw = malloc(<size_t>nt * WS_DOUBLES * sizeof(double) + 63)
-    if sums == NULL or raw == NULL:
-        free(sums)
-        free(raw)
-        restore_fpflags(flags)
-        raise MemoryError(f"sigfast: no memory for the loss pass's workspace "
-                          f"({nt} thread(s) x {WS_DOUBLES * sizeof(double) // 1024} KiB)")
-    ws = <double*>((<size_t>raw + 63) & ~(<size_t>63))
     try:
-        if z.dtype.num == cnp.NPY_FLOAT:
-            with nogil:
-                bce_fused[float](<const float*>cnp.PyArray_DATA(z), <const float*>cnp.PyArray_DATA(y),
-                                 ystep, <const float*>cnp.PyArray_DATA(w), wstep,
-                                 <const float*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
-                                 NULL if loss_out is None else <float*>cnp.PyArray_DATA(loss_out),
-                                 NULL if grad_out is None else <float*>cnp.PyArray_DATA(grad_out),
-                                 grad_scale, sums, want_total, nt, ws)
-        else:
-            with nogil:
-                bce_fused[double](<const double*>cnp.PyArray_DATA(z), <const double*>cnp.PyArray_DATA(y),
-                                  ystep, <const double*>cnp.PyArray_DATA(w), wstep,
-                                  <const double*>cnp.PyArray_DATA(pw), C, label_smoothing, n,
-                                  NULL if loss_out is None else <double*>cnp.PyArray_DATA(loss_out),
-                                  NULL if grad_out is None else <double*>cnp.PyArray_DATA(grad_out),
-                                  grad_scale, sums, want_total, nt, ws)
-        total = neumaier(sums, nblocks) if want_total else 0.0
+        run_pass(z, y, w, pw, label_smoothing,
+                 NULL if loss_out is None else cnp.PyArray_DATA(loss_out),
+                 NULL if grad_out is None else cnp.PyArray_DATA(grad_out),
+                 grad_scale, want_total, &total)
     finally:
-        free(sums)
-        free(raw)
         # after neumaier too: an infinite total makes its compensation NaN
         restore_fpflags(flags)
     return total
+
+
+cdef inline bint plain_array(object a, int typenum) noexcept:
+    # a float32/float64 ndarray (not a subclass) the pass reads as it is
+    return (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray>a) == typenum
+            and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a)
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a))
+
+
+cdef inline bint same_shape(cnp.ndarray a, cnp.ndarray b) noexcept:
+    cdef int i
+    if cnp.PyArray_NDIM(a) != cnp.PyArray_NDIM(b):
+        return False
+    for i in range(cnp.PyArray_NDIM(a)):
+        if cnp.PyArray_DIMS(a)[i] != cnp.PyArray_DIMS(b)[i]:
+            return False
+    return True
+
+
+cdef object _ONE32 = None
+cdef object _ONE64 = None
+
+
+def bce_plain(logits, targets, int kind, reduction, weight, pos_weight, label_smoothing,
+              axis, out):
+    """Internal: the loss (kind 0), its gradient (1) or both (2) for the
+    plain call, or None where the call is not one (the caller then takes
+    the general route, with its checks and messages).
+
+    Plain: float32 or float64 logits as a C-contiguous ndarray, targets an
+    ndarray just like it or a Python float, no weight, pos_weight, axis or
+    out, no smoothing, reduction "mean", "sum" or "none", n > 0.  Values are
+    those of the general route bit for bit (the same pass on the same
+    operands); the calling thread's floating-point flags are kept.
+    """
+    global _ONE32, _ONE64
+    cdef cnp.ndarray z, y, loss = None, grad = None, one
+    cdef object result = None
+    cdef int typenum, flags, red
+    cdef double total = 0.0, value
+    cdef Py_ssize_t n
+    if (weight is not None or pos_weight is not None or axis is not None or out is not None
+            or type(logits) is not np.ndarray):
+        return None
+    if not ((type(label_smoothing) is float or type(label_smoothing) is int)
+            and label_smoothing == 0):
+        return None
+    if reduction == "mean" and type(reduction) is str:
+        red = 0
+    elif reduction == "sum" and type(reduction) is str:
+        red = 1
+    elif reduction == "none" and type(reduction) is str:
+        red = 2
+    else:
+        return None
+    z = <cnp.ndarray>logits
+    typenum = cnp.PyArray_TYPE(z)
+    if (typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE) or not plain_array(z, typenum):
+        return None
+    n = cnp.PyArray_SIZE(z)
+    if n == 0:
+        return None
+    if type(targets) is float:
+        # one value, read like a scalar weight (NEP 50: it takes z's dtype)
+        y = cnp.PyArray_EMPTY(1, [1], typenum, 0)
+        if typenum == cnp.NPY_FLOAT:
+            (<float*>cnp.PyArray_DATA(y))[0] = <float><double>targets
+        else:
+            (<double*>cnp.PyArray_DATA(y))[0] = <double>targets
+    elif plain_array(targets, typenum) and same_shape(<cnp.ndarray>targets, z):
+        y = <cnp.ndarray>targets
+    else:
+        return None
+    if _ONE32 is None:
+        _ONE32 = np.ones(1, np.float32)
+        _ONE64 = np.ones(1, np.float64)
+    one = _ONE32 if typenum == cnp.NPY_FLOAT else _ONE64
+    if red == 2 and kind != 1:
+        loss = cnp.PyArray_EMPTY(z.ndim, z.shape, typenum, 0)
+    if kind != 0:
+        grad = cnp.PyArray_EMPTY(z.ndim, z.shape, typenum, 0)
+    flags = fetestexcept(FE_ALL_EXCEPT)
+    try:
+        run_pass(z, y, one, one, 0.0, NULL if loss is None else cnp.PyArray_DATA(loss),
+                 NULL if grad is None else cnp.PyArray_DATA(grad),
+                 1.0 / n if (red == 0 and kind != 0) else 1.0,
+                 red != 2 and kind != 1, &total)
+        if red != 2 and kind != 1:
+            value = total / n if red == 0 else total
+            if typenum == cnp.NPY_FLOAT:
+                result = np.float32(<float>value)
+            else:
+                result = np.float64(value)
+        else:
+            result = loss
+    finally:
+        restore_fpflags(flags)
+    if kind == 0:
+        return result
+    if kind == 1:
+        return grad
+    return result, grad
 
 
 # The loss layer's Python code (casts, axis reductions, the long double and

@@ -540,3 +540,36 @@ def test_loss_and_grad_out_errors_leave_outputs_untouched():
     with pytest.raises(ValueError, match="loss_out shares memory"):
         bce_lg(z, y, reduction="none", loss_out=z)
     assert np.all(good == 7.0)
+
+
+def test_plain_calls_take_the_compiled_entry(monkeypatch):
+    # Plain contiguous arrays with no options go through bce_plain (issue
+    # 21, item 2) with the general route's values, dtypes and shapes bit for
+    # bit; anything else still takes the general route.
+    from sigfast.losses import _logits
+    rng = np.random.default_rng(9)
+    general = {f: getattr(_logits, f) for f in (
+        "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
+        "binary_cross_entropy_with_logits_loss_and_grad")}
+    public = {f: getattr(sigfast, f) for f in general}
+    cases = []
+    for dt in (np.float32, np.float64):
+        z = (rng.standard_normal((33, 5)) * 6).astype(dt)
+        for y in (rng.random((33, 5)).astype(dt), 0.25, float("nan")):
+            for red in ("mean", "sum", "none"):
+                cases.append((z, y, red))
+    want = {(f, i): general[f](z, y, reduction=red) for f in general
+            for i, (z, y, red) in enumerate(cases)}
+    monkeypatch.setattr(_logits, "Prepared", None)      # the general route would fail
+    for (f, i), w in want.items():
+        z, y, red = cases[i]
+        got = public[f](z, y, reduction=red)
+        for g, v in zip(got if isinstance(got, tuple) else (got,),
+                        w if isinstance(w, tuple) else (w,)):
+            assert type(g) is type(v) and np.asarray(g).dtype == np.asarray(v).dtype
+            assert np.asarray(g).tobytes() == np.asarray(v).tobytes()
+    monkeypatch.undo()
+    z = cases[0][0]
+    for kw in (dict(weight=0.5), dict(label_smoothing=0.1), dict(axis=0),
+               dict(reduction="none", out=np.empty(z.shape, z.dtype))):
+        assert np.all(np.isfinite(public["binary_cross_entropy_with_logits"](z, 0.5, **kw)))
