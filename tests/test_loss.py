@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import sigfast
+from sigfast import _dispatch
 from sigfast import (binary_cross_entropy, binary_cross_entropy_with_logits as bce,
                      binary_cross_entropy_with_logits_grad as bce_grad,
                      binary_cross_entropy_with_logits_loss_and_grad as bce_lg,
@@ -573,3 +574,29 @@ def test_plain_calls_take_the_compiled_entry(monkeypatch):
     for kw in (dict(weight=0.5), dict(label_smoothing=0.1), dict(axis=0),
                dict(reduction="none", out=np.empty(z.shape, z.dtype))):
         assert np.all(np.isfinite(public["binary_cross_entropy_with_logits"](z, 0.5, **kw)))
+
+
+@pytest.mark.parametrize("level", _dispatch.runnable_levels())
+def test_fused_pass_checks_its_operands(level):
+    # bce_fused_pass takes typed memoryviews (issue 22, item 7): operands of
+    # the wrong rank, sizes or dtypes are refused before anything is
+    # written, where raw pointers used to read past a short target or
+    # weight array.
+    fused = _dispatch.load_fused(level)
+    z = np.linspace(-3, 3, 10)
+    one = np.ones(1)
+    out = np.full(10, 7.0)
+    for args in ((z, np.ones(3), one, one), (z, one, np.ones(4), one),
+                 (z, one, one, np.ones(3))):
+        with pytest.raises(ValueError, match="sizes do not fit"):
+            fused.bce_fused_pass(*args, 0.0, out, None, 1.0)
+    with pytest.raises((TypeError, ValueError)):        # not flat
+        fused.bce_fused_pass(z.reshape(2, 5), one, one, one, 0.0, out, None, 1.0)
+    with pytest.raises(ValueError):
+        fused.bce_fused_pass(z, one, one, one, 0.0, np.empty(9), None, 1.0)
+    with pytest.raises((TypeError, ValueError)):
+        fused.bce_fused_pass(z.astype(np.float32), one, one, one, 0.0, out, None, 1.0)
+    assert np.all(out == 7.0)
+    got = fused.bce_fused_pass(z, np.full(1, 0.5), one, one, 0.0, out, None, 1.0)
+    assert got == pytest.approx(np.sum(sigfast.bce_with_logits(z, 0.5)), rel=1e-15)
+    assert np.array_equal(out, sigfast.bce_with_logits(z, 0.5))

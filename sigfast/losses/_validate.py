@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .. import _dispatch
+from .. import _dispatch, _fpenv
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -34,13 +34,12 @@ def fp_quiet(func):
     """
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        fused = _dispatch.active().fused
-        flags = fused.fp_flags()
+        flags = _fpenv.fp_flags()
         try:
             with np.errstate(all="ignore"):
                 return func(*args, **kwargs)
         finally:
-            fused.restore_fp_flags(flags)
+            _fpenv.restore_fp_flags(flags)
     return wrapper
 
 
@@ -283,13 +282,15 @@ class Prepared:
             loss = np.empty(self.shape, self.dtype)
         if want_grad and grad is None:
             grad = np.empty(self.shape, self.dtype)
+        # the pass takes flat arrays (views: all are C-contiguous)
         total = _dispatch.active().fused.bce_fused_pass(
-            self.z, self.y, self.w, self.pw, self.ls, loss, grad, 1.0 / grad_count,
-            want_total)
+            self.z.reshape(-1), self.y.reshape(-1), self.w, self.pw, self.ls,
+            None if loss is None else loss.reshape(-1),
+            None if grad is None else grad.reshape(-1), 1.0 / grad_count, want_total)
         return total, loss, grad
 
     def run_longdouble(self, want_loss, want_grad, grad_count=1):
-        """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
+        """The fused pass's formulas (``sigfast/_fused.pyx.tp``) as NumPy
         expressions over the long double ufunc loops: correct, not fused.
         Returns (long double total, loss or None, grad or None)."""
         uf = _dispatch.active().ufuncs
