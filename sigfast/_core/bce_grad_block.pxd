@@ -21,6 +21,12 @@ cdef inline sf_vf grad_scaled_f32(sf_vf hi, sf_vf lo, sf_vf vw, sf_vd vs) noexce
                             sf_vd_widen_hi(vw)), vs))
 
 
+cdef inline sf_vf grad_unit_f32(sf_vf hi, sf_vf lo, sf_vd vs) noexcept nogil:
+    # grad_scaled_f32 for w = 1 (its product by w is exact: skipped)
+    return sf_vf_narrow(sf_vd_mul(sf_vd_add(sf_vd_widen_lo(hi), sf_vd_widen_lo(lo)), vs),
+                        sf_vd_mul(sf_vd_add(sf_vd_widen_hi(hi), sf_vd_widen_hi(lo)), vs))
+
+
 cdef inline sf_vf grad_hard_f32(sf_vf vz, sf_vf vy, sf_vf vw, sf_vd vs, double scale, sf_vf hi,
                                 sf_vfm hard, sf_vf v) noexcept nogil:
     # v with its hard lanes (pos_weight 1) recomputed as the ufunc does
