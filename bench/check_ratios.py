@@ -6,6 +6,8 @@ against committed floors.
     python bench/check_ratios.py --quick --margin 0.5 # what CI runs (< 60 s)
     python bench/check_ratios.py --update             # re-measure, rewrite floors
     python bench/check_ratios.py --targets            # the issue's targets only
+    python bench/check_ratios.py --race               # also the fused loss vs jax.jit
+                                                      # and PyTorch, one process each
 
 Every ratio is time(other) / time(sigfast), the median of per-round ratios
 of candidates timed interleaved in this one process (sigfast._bench), with
@@ -16,7 +18,9 @@ re-measurement of the failing configurations), 0 otherwise.  The table is
 printed either way.
 
 bench/floors.json holds floor = FACTOR (0.8) * the ratio measured when the
-floors were written (--update), keyed "function/dtype/n/other".  Floors of
+floors were written (--update), keyed "function/dtype/n/other".  The
+"race:*" rows (bench/loss_race.py: one process per candidate, "1cpu" and
+"default" settings) hold issue 21's fixed floors; --update keeps them.  Floors of
 peers that are not installed are skipped with a note; measured ratios with no
 floor are shown but never fail.
 
@@ -161,6 +165,8 @@ def main(argv=None):
     ap.add_argument("--json", type=pathlib.Path, help="write measurements here")
     ap.add_argument("--targets", action="store_true",
                     help="measure and check only floors.json's targets (issue 20), every level")
+    ap.add_argument("--race", action="store_true",
+                    help="also check the race:* rows (bench/loss_race.py, ~10 min)")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
                     help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
@@ -197,7 +203,10 @@ def main(argv=None):
                     jax_config=_bench.jax_config() if "jax" in have else None,
                     malloc=_bench.malloc_config())
         floors = {k: round_down(args.factor * v) for k, v in sorted(measured.items())}
+        # the targets and the race rows are fixed goals, not a fraction of a measurement
         old = json.loads(args.floors.read_text()) if args.floors.exists() else {}
+        floors.update({k: v for k, v in old.get("floors", {}).items() if k.startswith("race:")})
+        floors = dict(sorted(floors.items()))
         args.floors.write_text(json.dumps({"_meta": meta, "floors": floors,
                                            "targets": old.get("targets", {})},
                                           indent=1) + "\n")
@@ -209,6 +218,15 @@ def main(argv=None):
     for k, v in data.get("targets", {}).items():       # the stricter of the two
         if "@" not in k:
             floors[k] = max(v, floors.get(k, 0.0))
+    race = {}
+    if args.race:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("loss_race", HERE / "loss_race.py")
+        loss_race = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loss_race)
+        print("race rows (bench/loss_race.py, one process per candidate):")
+        race, _ = loss_race.measure()
+        measured.update(race)
 
     def failing():
         return sorted(k for k, f in floors.items()
@@ -217,7 +235,7 @@ def main(argv=None):
     bad = failing()
     if bad:
         # one re-measurement of the failing configurations; keep the better
-        configs = sorted({tuple(k.split("/")[:3]) for k in bad})
+        configs = sorted({tuple(k.split("/")[:3]) for k in bad if k not in race})
         print(f"{len(bad)} ratio(s) below floor; re-measuring {len(configs)} "
               "configuration(s) once")
         for func, dt, n in configs:
@@ -245,9 +263,17 @@ def main(argv=None):
             print(f"| {r['func']:<26} | {r['dtype']:<7} | {_bench.fmt_n(r['n']):>4} | "
                   f"{other:<6} | {v:>6.2f}x | {fs:>6} | {need:>6} | {st:<6} |")
 
+    for k, v in race.items():
+        f = floors.get(k)
+        head, dt, n, other = k.split("/")
+        st = "no floor" if f is None else "FAIL" if k in bad else "ok"
+        fs, need = ("—", "—") if f is None else (f"{f:.2f}", f"{f * args.margin:.2f}")
+        print(f"| {head:<26} | {dt:<7} | {_bench.fmt_n(int(n)):>4} | {other:<6} | "
+              f"{v:>6.2f}x | {fs:>6} | {need:>6} | {st:<6} |")
+
     checked = [k for k in floors if k in measured]
-    skipped_peer = sorted({k.split("/")[3] for k in floors
-                           if k.split("/")[3] not in ("numpy", *peers)})
+    skipped_peer = sorted({k.split("/")[3] for k in floors if not k.startswith("race:")
+                           and k.split("/")[3] not in ("numpy", *peers)})
     print()
     for p in skipped_peer:
         why = "not installed" if p in missing or p not in wanted else "not requested"

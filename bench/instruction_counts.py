@@ -8,8 +8,9 @@ contiguous kernel, counted under valgrind, against a committed table.
 
 What is counted: the contiguous kernels ``k_<name>_f32`` / ``k_<name>_f64``
 of ``sigfast._ufuncs_<level>`` (every registry ufunc, float32 and float64)
-and the fused mean loss pass (``binary_cross_entropy_with_logits``, the
-Python-callable ``bce_fused_pass`` of ``sigfast._fused_<level>``), at the
+and the fused mean loss pass (``binary_cross_entropy_with_logits``, from
+``bce_plain`` of ``sigfast._fused_<level>``, the compiled entry a plain call
+takes), at the
 ``avx2`` and ``baseline`` levels (valgrind cannot run AVX-512 code).
 
 How: one callgrind process per level runs every kernel on fixed inputs
@@ -140,7 +141,7 @@ def kernel_symbols(level):
     out = {}
     for f, dt in rows():
         if f == LOSS:
-            out[f, dt] = pick_symbol(fused, rf"__pyx_pw_\w*_fused_{level}_\d*bce_fused_pass",
+            out[f, dt] = pick_symbol(fused, rf"__pyx_pw_\w*_fused_{level}_\d*bce_plain",
                                      f"loss pass of {level}")
         else:
             assert f in _registry.BY_NAME

@@ -35,7 +35,7 @@ MAX_VS_UNIFORM = 2.0
 
 
 def _loss_grad(a, out):
-    # the fused gradient (sigfast/_fused.pyx) through the loss API
+    # the fused gradient (sigfast/_fused.pyx.tp) through the loss API
     return sigfast.binary_cross_entropy_with_logits_grad(*a, reduction="sum")
 
 

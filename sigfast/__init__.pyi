@@ -221,12 +221,14 @@ def binary_cross_entropy_with_logits_loss_and_grad(
     logits: ArrayLike, targets: ArrayLike, *, weight: ArrayLike | None = None,
     pos_weight: ArrayLike | None = None, label_smoothing: float = 0.0,
     reduction: Literal["mean", "sum"] = "mean", axis: None = None,
+    loss_out: NDArray[Any] | None = None, gradient_out: NDArray[Any] | None = None,
 ) -> tuple[_Floating, NDArray[_Floating]]: ...
 @overload
 def binary_cross_entropy_with_logits_loss_and_grad(
     logits: ArrayLike, targets: ArrayLike, *, weight: ArrayLike | None = None,
     pos_weight: ArrayLike | None = None, label_smoothing: float = 0.0,
     reduction: _Reduction = "mean", axis: _Axis | None = None,
+    loss_out: NDArray[Any] | None = None, gradient_out: NDArray[Any] | None = None,
 ) -> tuple[NDArray[_Floating], NDArray[_Floating]]: ...
 
 @overload

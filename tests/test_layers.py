@@ -27,7 +27,8 @@ ALLOWED = {
     "sigfast._testing.ulp": set(),
     "sigfast._testing.mpref": set(),
     "sigfast._testing.fpflags": set(),
-    "sigfast.losses._validate": {"sigfast._dispatch"},
+    "sigfast._fpenv": set(),
+    "sigfast.losses._validate": {"sigfast._dispatch", "sigfast._fpenv"},
     "sigfast.losses._reduction": {"sigfast.losses._validate"},
     "sigfast.losses._dask": {"sigfast.losses._validate", "sigfast.losses._reduction"},
     "sigfast.losses._logits": {"sigfast.losses._validate", "sigfast.losses._reduction"},
@@ -42,8 +43,9 @@ ALLOWED = {
     "sigfast.losses._containers": {"sigfast.losses._validate", "sigfast.losses._masked",
                                    "sigfast.losses._dask", "sigfast.losses._dask_probs",
                                    "sigfast.losses._xarray", "sigfast.losses._pandas"},
+    # _validate: plain_first, the compiled entry for plain calls
     "sigfast.losses": {"sigfast.losses._logits", "sigfast.losses._probs",
-                       "sigfast.losses._containers"},
+                       "sigfast.losses._containers", "sigfast.losses._validate"},
     # compiled from cython_api.pyx.tp (its Python-level imports)
     "sigfast.cython_api": {"sigfast._dispatch", "sigfast._registry"},
     "sigfast": {"sigfast._dispatch", "sigfast._build_info", "sigfast._registry",

@@ -1,5 +1,6 @@
 """Loss API: parity with PyTorch, exact-sum accuracy, determinism, bad input."""
 import math
+import tracemalloc
 
 import mpmath
 import numpy as np
@@ -8,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import sigfast
+from sigfast import _dispatch
 from sigfast import (binary_cross_entropy, binary_cross_entropy_with_logits as bce,
                      binary_cross_entropy_with_logits_grad as bce_grad,
                      binary_cross_entropy_with_logits_loss_and_grad as bce_lg,
@@ -458,3 +460,143 @@ def test_gradient_none_is_the_ufunc_bit_for_bit(dtype):
         np.testing.assert_array_equal(grad(z, y, weight=w, reduction="none"),
                                       grad(z, y, weight=w, pos_weight=np.ones(3, dtype),
                                            reduction="none"))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_scalar_target_makes_no_full_size_copy(dt):
+    # A scalar target is read like a scalar weight (issue 21, item 2): the
+    # loss allocates nothing of the input's size (it used to copy the
+    # target to full size, 1x the input), the gradient and loss_and_grad
+    # only their result; the values are those of the full-size target.
+    n = 1_000_000
+    z = (np.random.default_rng(5).standard_normal(n) * 4).astype(dt)
+    full = np.full_like(z, 0.5)
+    calls = {
+        "loss": (lambda y, **k: bce(z, y, **k), 0.05),
+        "grad": (lambda y, **k: bce_grad(z, y, **k), 1.05),
+        "lg": (lambda y, **k: bce_lg(z, y, **k), 1.05),
+    }
+    for name, (f, limit) in calls.items():
+        for kw in ({}, dict(reduction="sum", weight=0.25), dict(pos_weight=2.0),
+                   dict(label_smoothing=0.1)):
+            f(0.5, **kw)
+            tracemalloc.start()
+            try:
+                got = f(0.5, **kw)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            assert peak <= limit * z.nbytes, (name, kw, peak / z.nbytes)
+            want = f(full, **kw)
+            for g, w in zip(got if name == "lg" else (got,), want if name == "lg" else (want,)):
+                assert np.asarray(g).tobytes() == np.asarray(w).tobytes(), (name, kw)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_loss_and_grad_out_arrays(dt):
+    # loss_out / gradient_out (issue 21, item 1): written in place, the
+    # values of the call without them; checked before anything is written
+    rng = np.random.default_rng(8)
+    z = (rng.standard_normal((300, 5)) * 6).astype(dt)
+    y = rng.random((300, 5)).astype(dt)
+    for kw in ({}, dict(reduction="none"), dict(reduction="sum", weight=0.5),
+               dict(reduction="mean", axis=-1), dict(reduction="none", pos_weight=np.ones(5, dt) * 2)):
+        want_l, want_g = bce_lg(z, y, **kw)
+        lo = np.empty(np.shape(want_l), dt)
+        go = np.empty(z.shape, dt)
+        got_l, got_g = bce_lg(z, y, loss_out=lo, gradient_out=go, **kw)
+        assert got_l is lo and got_g is go
+        assert lo.tobytes() == np.asarray(want_l).tobytes() and go.tobytes() == want_g.tobytes()
+        # a wider dtype and a strided view take the values through a copy
+        g64 = np.empty((300, 10), np.float64)[:, ::2]
+        bce_lg(z, y, gradient_out=g64, **kw)
+        np.testing.assert_array_equal(g64, want_g.astype(np.float64))
+    # the gradient alone and the loss's out= write in place too
+    go = np.empty(z.shape, dt)
+    assert bce_grad(z, y, out=go) is go and go.tobytes() == bce_grad(z, y).tobytes()
+    lo = np.empty(z.shape, dt)
+    assert bce(z, y, reduction="none", out=lo) is lo
+    assert lo.tobytes() == bce(z, y, reduction="none").tobytes()
+
+
+def test_loss_and_grad_out_errors_leave_outputs_untouched():
+    z = np.linspace(-5, 5, 12).reshape(3, 4)
+    y = np.full(z.shape, 0.25)
+    good = np.full(z.shape, 7.0)
+    bad = [
+        (dict(gradient_out=np.empty((4, 3))), ValueError, "gradient_out has shape"),
+        (dict(gradient_out=np.empty(z.shape, np.int64)), TypeError, "Cannot cast gradient_out"),
+        (dict(gradient_out=z), ValueError, "gradient_out shares memory with an input"),
+        (dict(gradient_out=y[:, :]), ValueError, "shares memory"),
+        (dict(gradient_out=np.broadcast_to(np.empty(4), z.shape)), ValueError, "read-only"),
+        (dict(gradient_out=[0.0] * 12), TypeError, "must be a numpy array"),
+        (dict(gradient_out=good), ValueError, "gradient_out shares memory"),
+    ]
+    for kw, exc, msg in bad:
+        with pytest.raises(exc, match=msg):
+            bce_lg(z, y, reduction="none", loss_out=good, **kw)
+        assert np.all(good == 7.0)
+    with pytest.raises(ValueError, match="loss_out has shape"):
+        bce_lg(z, y, loss_out=good, gradient_out=np.full(z.shape, 7.0))
+    with pytest.raises(ValueError, match="loss_out shares memory"):
+        bce_lg(z, y, reduction="none", loss_out=z)
+    assert np.all(good == 7.0)
+
+
+def test_plain_calls_take_the_compiled_entry(monkeypatch):
+    # Plain contiguous arrays with no options go through bce_plain (issue
+    # 21, item 2) with the general route's values, dtypes and shapes bit for
+    # bit; anything else still takes the general route.
+    from sigfast.losses import _logits
+    rng = np.random.default_rng(9)
+    general = {f: getattr(_logits, f) for f in (
+        "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
+        "binary_cross_entropy_with_logits_loss_and_grad")}
+    public = {f: getattr(sigfast, f) for f in general}
+    cases = []
+    for dt in (np.float32, np.float64):
+        z = (rng.standard_normal((33, 5)) * 6).astype(dt)
+        for y in (rng.random((33, 5)).astype(dt), 0.25, float("nan")):
+            for red in ("mean", "sum", "none"):
+                cases.append((z, y, red))
+    want = {(f, i): general[f](z, y, reduction=red) for f in general
+            for i, (z, y, red) in enumerate(cases)}
+    monkeypatch.setattr(_logits, "Prepared", None)      # the general route would fail
+    for (f, i), w in want.items():
+        z, y, red = cases[i]
+        got = public[f](z, y, reduction=red)
+        for g, v in zip(got if isinstance(got, tuple) else (got,),
+                        w if isinstance(w, tuple) else (w,)):
+            assert type(g) is type(v) and np.asarray(g).dtype == np.asarray(v).dtype
+            assert np.asarray(g).tobytes() == np.asarray(v).tobytes()
+    monkeypatch.undo()
+    z = cases[0][0]
+    for kw in (dict(weight=0.5), dict(label_smoothing=0.1), dict(axis=0),
+               dict(reduction="none", out=np.empty(z.shape, z.dtype))):
+        assert np.all(np.isfinite(public["binary_cross_entropy_with_logits"](z, 0.5, **kw)))
+
+
+@pytest.mark.parametrize("level", _dispatch.runnable_levels())
+def test_fused_pass_checks_its_operands(level):
+    # bce_fused_pass takes typed memoryviews (issue 22, item 7): operands of
+    # the wrong rank, sizes or dtypes are refused before anything is
+    # written, where raw pointers used to read past a short target or
+    # weight array.
+    fused = _dispatch.load_fused(level)
+    z = np.linspace(-3, 3, 10)
+    one = np.ones(1)
+    out = np.full(10, 7.0)
+    for args in ((z, np.ones(3), one, one), (z, one, np.ones(4), one),
+                 (z, one, one, np.ones(3))):
+        with pytest.raises(ValueError, match="sizes do not fit"):
+            fused.bce_fused_pass(*args, 0.0, out, None, 1.0)
+    with pytest.raises((TypeError, ValueError)):        # not flat
+        fused.bce_fused_pass(z.reshape(2, 5), one, one, one, 0.0, out, None, 1.0)
+    with pytest.raises(ValueError):
+        fused.bce_fused_pass(z, one, one, one, 0.0, np.empty(9), None, 1.0)
+    with pytest.raises((TypeError, ValueError)):
+        fused.bce_fused_pass(z.astype(np.float32), one, one, one, 0.0, out, None, 1.0)
+    assert np.all(out == 7.0)
+    got = fused.bce_fused_pass(z, np.full(1, 0.5), one, one, 0.0, out, None, 1.0)
+    assert got == pytest.approx(np.sum(sigfast.bce_with_logits(z, 0.5)), rel=1e-15)
+    assert np.array_equal(out, sigfast.bce_with_logits(z, 0.5))

@@ -212,6 +212,7 @@ def test_fused_pass_restores_flags(level, dt):
     for reps, nt in ((1, 1), (240, 1), (240, 2)):     # 240 x 147 > PAR_MIN: 2 threads
         z, y = special_inputs(dt, reps)
         C = z.shape[1]
+        z, y = z.reshape(-1), y.reshape(-1)     # the pass takes flat arrays
         w = np.linspace(0, 3, z.size).astype(dt)
         pw = np.linspace(0, 5, C).astype(dt)
         with sigfast.num_threads(nt):
@@ -343,7 +344,7 @@ def test_fused_pass_restores_flags_while_serial(dt):
     # late), plan_threads reads the clock, whose arithmetic raises inexact;
     # the fused pass captured the flags after it and so left inexact behind.
     fused = _dispatch.load_fused(_dispatch.runnable_levels()[0])
-    z, y = special_inputs(dt, 240)
+    z, y = (a.reshape(-1) for a in special_inputs(dt, 240))
     one = np.ones(1, dt)
     try:
         _openmp._reset_load_state()

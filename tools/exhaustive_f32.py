@@ -1,13 +1,17 @@
 """Max ulp error of sigfast's float32 kernels over every float32 input.
 
     python tools/exhaustive_f32.py [--level avx512] [--stride 1] [FUNC ...]
+    python tools/exhaustive_f32.py bce_with_logits_grad    # over z, y in {0, 1}
 
 All 2**32 bit patterns (or every STRIDE-th) are run through the float32
 ufunc of one SIMD level and compared with sigfast's float64 kernel on the
 same input (<= 0.7 float64 ulp, i.e. exact to ~2**-52 here).  The error is
 |got - ref| in units of the float32 ulp of ref, counted in subnormal ulps
 below 2**-126.  Non-finite references must match exactly (NaN for NaN).
-About 3 minutes per function on one core at stride 1.
+The binary bce_with_logits_grad runs over every z for each target in
+BINARY_TARGETS (y = 0 and 1: sigma(z) and -sigma(-z), the hard labels of a
+classifier), one row per target.  About 3 minutes per function (and
+target) on one core at stride 1.
 """
 import argparse
 import time
@@ -16,6 +20,8 @@ import numpy as np
 
 from sigfast import _dispatch
 from sigfast._registry import UNARY as FUNCS
+#: binary functions: the fixed targets each is run with, over every z
+BINARY_TARGETS = {"bce_with_logits_grad": (0.0, 1.0)}
 
 
 def ulp32(r):
@@ -27,8 +33,13 @@ def ulp32(r):
     return ((np.maximum(e, -126) - 23 + 1023).astype(np.uint64) << np.uint64(52)).view(np.float64)
 
 
-def check(mod, name, stride, chunk=1 << 24):
+def check(mod, name, stride, chunk=1 << 24, target=None):
     uf = getattr(mod, name)
+    if target is not None:
+        f2 = uf
+
+        def uf(x):
+            return f2(x, x.dtype.type(target))
     worst = (0.0, None, None, None)
     over = {0.5: 0, 1.0: 0}
     for start in range(0, 1 << 32, chunk):
@@ -70,10 +81,12 @@ def main():
     print("| function | max ulp | at x | got | exact | inputs > 0.5 ulp | > 1 ulp |")
     print("|---|---|---|---|---|---|---|")
     for name in a.funcs:
-        t0 = time.time()
-        (m, x, g, r), over = check(mod, name, a.stride)
-        print(f"| {name} | {m:.3f} | {x!r} | {g!r} | {r!r} | {over[0.5]} | {over[1.0]} |"
-              f"  ({time.time() - t0:.0f} s)", flush=True)
+        for y in BINARY_TARGETS.get(name, (None,)):
+            t0 = time.time()
+            (m, x, g, r), over = check(mod, name, a.stride, target=y)
+            label = name if y is None else f"{name}(z, {y:g})"
+            print(f"| {label} | {m:.3f} | {x!r} | {g!r} | {r!r} | {over[0.5]} | {over[1.0]} |"
+                  f"  ({time.time() - t0:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,19 +19,28 @@
 from libc.math cimport ldexp, nearbyint
 from sigfast._core.vec cimport *
 from sigfast._core.eft cimport two_sum_f32, two_sum_f64
-from sigfast._core.engine32 cimport Logistic32, logistic_f32, log1pexp_f32, SF_F_ALOG, SF_F_XLO
-from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, log1pexp_f64, SF_ALOG
+from sigfast._core.engine32 cimport (OnePlusExp32, one_plus_exp_f32, log1p_words_f32,
+                                     SF_F_ALOG)
+from sigfast._core.engine64 cimport (Logistic64, clamp_f64, logistic_f64, OnePlusExp64,
+                                     one_plus_exp_f64, log1p_words_f64, SF_ALOG)
 
 
-cdef inline sf_vf bce_parts_f32(sf_vf z, sf_vf y, sf_vf* omy, sf_vf* a1, sf_vf* a2, sf_vf* lo) noexcept nogil:
+cdef inline sf_vf bce_parts_f32(sf_vf z, sf_vf y, sf_vf* omy, sf_vf* a1, sf_vf* a2, sf_vf* lo,
+                               OnePlusExp32* d) noexcept nogil:
     # L = hi + *lo, and the relu factors: a1 = relu(z) (0 where 1 - y = 0),
-    # a2 = relu(-z) (0 where y = 0), so that a zero weight gives an exact 0
-    cdef sf_vf zero = sf_vf_set(0.0), a
+    # a2 = relu(-z) (0 where y = 0), so that a zero weight gives an exact 0;
+    # *d: e**-|z| and 1 + e**-|z|, which the gradient reuses
+    cdef sf_vf zero = sf_vf_set(0.0)
     omy[0] = sf_vf_sub(sf_vf_set(1.0), y)
     a1[0] = sf_vf_sel(sf_vf_eq(omy[0], zero), zero, sf_vf_max(zero, z))
     a2[0] = sf_vf_sel(sf_vf_eq(y, zero), zero, sf_vf_max(zero, sf_vf_sub(zero, z)))
-    a = sf_vf_min(sf_vf_set(SF_F_ALOG), sf_vf_max(z, sf_vf_sub(zero, z)))
-    return log1pexp_f32(a, lo)
+    d[0] = one_plus_exp_f32(abs_e_f32(z))
+    return log1p_words_f32(d[0], lo)
+
+
+cdef inline sf_vf abs_e_f32(sf_vf z) noexcept nogil:
+    # |z| clamped to the log's range (ALOG, beyond which e**-|z| is 0); NaN passes
+    return sf_vf_min(sf_vf_set(SF_F_ALOG), sf_vf_max(z, sf_vf_sub(sf_vf_set(0.0), z)))
 
 
 # The sum: T = X W, X = a1 or a2 (one of them is 0: the one of the other
@@ -54,9 +63,15 @@ cdef inline sf_vf bce_sum_f32(sf_vf T, sf_vf Te, sf_vf hi, sf_vf lo, sf_vf speci
 
 
 cdef inline sf_vf bce_with_logits_f32(sf_vf z, sf_vf y) noexcept nogil:
+    cdef OnePlusExp32 d
+    return bce_logits_d_f32(z, y, &d)
+
+
+cdef inline sf_vf bce_logits_d_f32(sf_vf z, sf_vf y, OnePlusExp32* d) noexcept nogil:
+    # bce_with_logits_f32, handing its exp to the gradient (*d)
     cdef sf_vf omy, a1, a2, lo, hi, X, W, T
     cdef sf_vfm neg = sf_vf_lt(z, sf_vf_set(0.0))
-    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
+    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo, d)
     X = sf_vf_sel(neg, a2, a1)
     W = sf_vf_sel(neg, y, omy)
     T = sf_vf_mul(X, W)
@@ -74,7 +89,8 @@ cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
     cdef sf_vf omy, a1, a2, lo, hi, c, ypw, X, W, T, H, v, one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
     cdef sf_vfm neg = sf_vf_lt(z, zero)
     cdef sf_vfm y0 = sf_vfm_and(sf_vf_eq(y, zero), sf_vf_eq(pw, pw))
-    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo)
+    cdef OnePlusExp32 d
+    hi = bce_parts_f32(z, y, &omy, &a1, &a2, &lo, &d)
     ypw = sf_vf_sel(y0, zero, sf_vf_mul(y, pw))
     a2 = sf_vf_sel(sf_vf_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
     c = sf_vf_sel(sf_vf_eq(pw, one), one, sf_vf_sel(y0, omy, sf_vf_mad(y, pw, omy)))
@@ -89,15 +105,19 @@ cdef inline sf_vf bce_term_f32(sf_vf z, sf_vf y, sf_vf pw) noexcept nogil:
                      sf_vf_sel(sf_vf_lt(zero, sf_vf_add(a2, hi)), ypw, sf_vf_mul(a1, omy)), v)
 
 
-cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* omy, sf_vd* a1, sf_vd* a2, sf_vd* lo) noexcept nogil:
-    # L = hi + *lo, and the relu factors: a1 = relu(z) (0 where 1 - y = 0),
-    # a2 = relu(-z) (0 where y = 0), so that a zero weight gives an exact 0
-    cdef sf_vd zero = sf_vd_set(0.0), a
+cdef inline sf_vd bce_parts_f64(sf_vd z, sf_vd y, sf_vd* omy, sf_vd* a1, sf_vd* a2, sf_vd* lo,
+                               OnePlusExp64* d) noexcept nogil:
+    # bce_parts_f32 in float64
+    cdef sf_vd zero = sf_vd_set(0.0)
     omy[0] = sf_vd_sub(sf_vd_set(1.0), y)
     a1[0] = sf_vd_sel(sf_vd_eq(omy[0], zero), zero, sf_vd_max(zero, z))
     a2[0] = sf_vd_sel(sf_vd_eq(y, zero), zero, sf_vd_max(zero, sf_vd_sub(zero, z)))
-    a = sf_vd_min(sf_vd_set(SF_ALOG), sf_vd_max(z, sf_vd_sub(zero, z)))
-    return log1pexp_f64(a, lo)
+    d[0] = one_plus_exp_f64(abs_e_f64(z))
+    return log1p_words_f64(d[0], lo)
+
+
+cdef inline sf_vd abs_e_f64(sf_vd z) noexcept nogil:
+    return sf_vd_min(sf_vd_set(SF_ALOG), sf_vd_max(z, sf_vd_sub(sf_vd_set(0.0), z)))
 
 
 cdef inline sf_vd bce_sum_f64(sf_vd T, sf_vd Te, sf_vd hi, sf_vd lo, sf_vd special) noexcept nogil:
@@ -108,9 +128,14 @@ cdef inline sf_vd bce_sum_f64(sf_vd T, sf_vd Te, sf_vd hi, sf_vd lo, sf_vd speci
 
 
 cdef inline sf_vd bce_with_logits_f64(sf_vd z, sf_vd y) noexcept nogil:
+    cdef OnePlusExp64 d
+    return bce_logits_d_f64(z, y, &d)
+
+
+cdef inline sf_vd bce_logits_d_f64(sf_vd z, sf_vd y, OnePlusExp64* d) noexcept nogil:
     cdef sf_vd omy, a1, a2, lo, hi, X, W, T
     cdef sf_vdm neg = sf_vd_lt(z, sf_vd_set(0.0))
-    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
+    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo, d)
     X = sf_vd_sel(neg, a2, a1)
     W = sf_vd_sel(neg, y, omy)
     T = sf_vd_mul(X, W)
@@ -122,7 +147,8 @@ cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
     cdef sf_vd omy, a1, a2, lo, hi, c, ypw, X, W, T, H, v, one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
     cdef sf_vdm neg = sf_vd_lt(z, zero)
     cdef sf_vdm y0 = sf_vdm_and(sf_vd_eq(y, zero), sf_vd_eq(pw, pw))
-    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo)
+    cdef OnePlusExp64 d
+    hi = bce_parts_f64(z, y, &omy, &a1, &a2, &lo, &d)
     ypw = sf_vd_sel(y0, zero, sf_vd_mul(y, pw))
     a2 = sf_vd_sel(sf_vd_eq(ypw, zero), zero, a2)          # pw = 0 at z = -inf
     c = sf_vd_sel(sf_vd_eq(pw, one), one, sf_vd_sel(y0, omy, sf_vd_mad(y, pw, omy)))
@@ -139,21 +165,37 @@ cdef inline sf_vd bce_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
 
 # ---- the gradient: sigma(z) - y ------------------------------------------------
 # float64: sigma(z) ~ y cancels all the leading bits, so sigma needs an
-# extra word beyond the result's precision.  With s = sigma(-|z|) =
-# P q0 (1 + h) as two words sh + sl:
+# extra word beyond the result's precision.  s = sigma(-|z|) = e/(1 + e)
+# from the loss's own exp, e = e**-|z| = u + el and 1 + e = Dh + Dl
+# (one_plus_exp: loss_and_grad evaluates one exp for both, issue 21), as
+# two words sh + sl (sigma_words):
 #   z < 0:  (sh - y) + sl   (sh - y exact where they are close);
 #   z >= 0: ((1 - y) - sh) - sl with 1 - y = w + wl by TwoSum,
 # so the tail sigma(z) - 1 = -sigma(-z) keeps full accuracy for large z
 # (and is exactly 0 at z = +inf, y = 1).  With pos_weight (the fused loss):
 # (1 - y) sigma(z) - pw y sigma(-z), where pw = 1 takes the form above.
 
+cdef inline sf_vd sigma_words_f64(OnePlusExp64 d, sf_vd* sl) noexcept nogil:
+    # sh + *sl = (u + el)/(Dh + Dl): 1/D = q0 (1 + h), q0 = fl(1/Dh) and the
+    # residual h = 1 - q0 (Dh + Dl) by FMAs; sh = fl(u q0), its rounding
+    # error exact by FMA, plus sh h and el q0 (the dropped el q0 h is
+    # below 2**-100 s)
+    cdef sf_vd q0 = sf_vd_div(sf_vd_set(1.0), d.Dh), h, sh
+    h = sf_vd_nmad(q0, d.Dl, sf_vd_fnma(q0, d.Dh, sf_vd_set(1.0)))
+    sh = sf_vd_mul(d.u, q0)
+    sl[0] = sf_vd_mad(d.el, q0, sf_vd_mad(sh, h, sf_vd_fms(d.u, q0, sh)))
+    return sh
+
+
 cdef inline sf_vd bce_with_logits_grad_f64(sf_vd z, sf_vd y) noexcept nogil:
+    return bce_grad_d_f64(z, y, one_plus_exp_f64(abs_e_f64(z)))
+
+
+cdef inline sf_vd bce_grad_d_f64(sf_vd z, sf_vd y, OnePlusExp64 d) noexcept nogil:
+    # d: one_plus_exp_f64 of abs_e_f64(z), the loss's (bce_logits_d_f64)
     cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
-    cdef sf_vd a = sf_vd_min(z, sf_vd_sub(zero, z))
-    cdef Logistic64 c = logistic_f64(clamp_f64(a))
     cdef sf_vd sh, sl, gneg, w, wl, gpos
-    sh = sf_vd_mul(c.q0, c.P)
-    sl = sf_vd_mul(sf_vd_mul(c.q0, c.h), c.P)
+    sh = sigma_words_f64(d, &sl)
     gneg = sf_vd_add(sf_vd_sub(sh, y), sl)
     w = two_sum_f64(one, sf_vd_sub(zero, y), &wl)
     wl = sf_vd_sel(sf_vd_ne(wl, wl), zero, wl)        # y = +-inf: TwoSum's inf - inf
@@ -180,9 +222,9 @@ cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
 
 
 # float32 (it used to widen to the float64 formula, wide32): the same form
-# in float32 words on engine32.  s = sigma(-|z|) = sh + sl with sh = P q0,
-# sl = P (q0 h); the float32 core's sigma is good to ~2**-28 relative (its
-# e**-r polynomial and reduction; sl's own rounding adds 2**-48), so
+# in float32 words on engine32.  s = sigma(-|z|) = sh + sl from the loss's
+# exp as in float64 (sigma_words_f32); the float32 exp's e**-r polynomial
+# makes it good to ~2**-28 relative (sl's own rounding adds 2**-48), so
 #   z < 0:  G = sh - y,        lo = e + sl,
 #   z >= 0: G = w - sh,        lo = e + (wl - sl),   1 - y = w + wl,
 # with e the exact error of G (TwoSum, 6 operations: neither operand is
@@ -196,23 +238,34 @@ cdef inline sf_vd bce_grad_term_f64(sf_vd z, sf_vd y, sf_vd pw) noexcept nogil:
 #   - |G| < sh/2 (or NaN): sigma(z) - y cancels more than one bit; outside
 #     them the error is at most 2 eps |g| ~ 2**-27 |g| (0.125 ulp), so
 #     every other lane is within 0.5 + 0.125 ulp;
-#   - -|z| < -80: s < 2**-115 and sl is subnormal (and below XLO = -110 the
-#     engine's clamp gives sigma(-110), not s);
+#   - |z| > 80: s < 2**-115 and sl is subnormal (and e**-|z| itself is
+#     subnormal beyond 87.3);
 #   - |y| > 2**24 (and y = +-inf): wl no longer exact.
 # z or y NaN gives G NaN, hence hard, and the float64 formula's NaN.
 # Every lane's value depends on its own inputs only.
 
+cdef inline sf_vf sigma_words_f32(OnePlusExp32 d, sf_vf* sl) noexcept nogil:
+    # sigma_words_f64 in float32
+    cdef sf_vf q0 = sf_vf_div(sf_vf_set(1.0), d.Dh), h, sh
+    h = sf_vf_nmad(q0, d.Dl, sf_vf_fnma(q0, d.Dh, sf_vf_set(1.0)))
+    sh = sf_vf_mul(d.u, q0)
+    sl[0] = sf_vf_mad(d.el, q0, sf_vf_mad(sh, h, sf_vf_fms(d.u, q0, sh)))
+    return sh
+
+
 cdef inline sf_vf bce_grad_words_f32(sf_vf z, sf_vf y, sf_vf* lo, sf_vfm* hard) noexcept nogil:
-    # g = G + *lo (G returned); *hard: the lanes to recompute in float64
+    return bce_grad_words_d_f32(z, y, one_plus_exp_f32(abs_e_f32(z)), lo, hard)
+
+
+cdef inline sf_vf bce_grad_words_d_f32(sf_vf z, sf_vf y, OnePlusExp32 d, sf_vf* lo,
+                                       sf_vfm* hard) noexcept nogil:
+    # g = G + *lo (G returned); *hard: the lanes to recompute in float64.
+    # d: one_plus_exp_f32 of abs_e_f32(z), the loss's (bce_logits_d_f32)
     cdef sf_vf one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
     cdef sf_vfi absm = sf_vfi_set(0x7fffffff)
-    cdef sf_vf a = sf_vf_max(sf_vf_set(SF_F_XLO),
-                             sf_vfi_asf(sf_vfi_or(sf_vf_bits(z), sf_vfi_set(-0x80000000))))
-    cdef Logistic32 c = logistic_f32(a)
     cdef sf_vf sh, sl, w, wl, X, Y, t, G, Gb, Ge
     cdef sf_vfm neg = sf_vf_lt(z, zero)
-    sh = sf_vf_mul(c.P, c.q0)
-    sl = sf_vf_mul(c.P, sf_vf_mul(c.q0, c.h))
+    sh = sigma_words_f32(d, &sl)
     w = sf_vf_sub(one, y)
     wl = sf_vf_sub(sf_vf_sub(one, w), y)
     X = sf_vf_sel(neg, sh, w)
@@ -226,7 +279,7 @@ cdef inline sf_vf bce_grad_words_f32(sf_vf z, sf_vf y, sf_vf* lo, sf_vfm* hard) 
     hard[0] = sf_vfm_or(
         sf_vf_nge(sf_vfi_asf(sf_vfi_and(sf_vf_bits(G), absm)),
                   sf_vfi_asf(sf_vfi_sub(sf_vf_bits(sh), sf_vfi_set(1 << 23)))),
-        sf_vfm_or(sf_vf_lt(a, sf_vf_set(-80.0)),
+        sf_vfm_or(sf_vf_lt(sf_vf_set(80.0), sf_vfi_asf(sf_vfi_and(sf_vf_bits(z), absm))),
                   sf_vf_lt(sf_vf_set(16777216.0), sf_vfi_asf(sf_vfi_and(sf_vf_bits(y), absm)))))
     return G
 

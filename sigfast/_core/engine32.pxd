@@ -35,6 +35,11 @@ cdef struct Exp32:
     sf_vf u2, eu2       # 2 T_j e**-r = u2 + eu2
 
 
+cdef struct OnePlusExp32:
+    sf_vf u, el         # e**-a = u + el
+    sf_vf Dh, Dl        # 1 + e**-a = Dh + Dl
+
+
 cdef struct Logistic32:
     sf_vf P64           # 2**(K+1+64), always normal
     sf_vf P             # 2**(K+1): exact, subnormal, or 0 below 2**-149
@@ -127,17 +132,31 @@ cdef inline sf_vf log1pexp_f32(sf_vf a, sf_vf* lo) noexcept nogil:
     #    s = f/(2+f), R minimax (SF_LOGF, 2**-30); Dl/m ~ Dl (1 - 2s + 2s**2) adds
     #    the low part, which is all of the result once e < 2**-24.
     # 4. hi = j ln2_hi + f is exact (ln2_hi has 16 bits).
+    return log1p_words_f32(one_plus_exp_f32(a), lo)
+
+
+cdef inline OnePlusExp32 one_plus_exp_f32(sf_vf a) noexcept nogil:
+    # Steps 1 and 2 of log1pexp_f32: e**-a and 1 + e**-a, each in two words
+    # (the fused loss's gradient takes sigma from them: one exp for both).
     cdef Exp32 e = exp_f32(a, True)
-    cdef sf_vf Pinv, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
-    cdef sf_vfm small
-    cdef sf_vfm big
+    cdef OnePlusExp32 d
+    cdef sf_vf Pinv
     Pinv = sf_vfi_asf(sf_vfi_sll(sf_vfi_and(
         sf_vfi_sub(sf_vfi_set((126 + 64) * 16 + 15 + SF_F_SHIFT23_BITS), e.tb),
         sf_vfi_set(-16)), 19))
-    u = sf_vf_mul(sf_vf_mul(e.u2, Pinv), sf_vf_set(SF_F_TWOM64))
-    el = sf_vf_mul(sf_vf_mul(e.eu2, Pinv), sf_vf_set(SF_F_TWOM64))
-    Dh = sf_vf_add(sf_vf_set(1.0), u)
-    Dl = sf_vf_add(sf_vf_add(sf_vf_sub(sf_vf_set(1.0), Dh), u), el)
+    d.u = sf_vf_mul(sf_vf_mul(e.u2, Pinv), sf_vf_set(SF_F_TWOM64))
+    d.el = sf_vf_mul(sf_vf_mul(e.eu2, Pinv), sf_vf_set(SF_F_TWOM64))
+    d.Dh = sf_vf_add(sf_vf_set(1.0), d.u)
+    d.Dl = sf_vf_add(sf_vf_add(sf_vf_sub(sf_vf_set(1.0), d.Dh), d.u), d.el)
+    return d
+
+
+cdef inline sf_vf log1p_words_f32(OnePlusExp32 d, sf_vf* lo) noexcept nogil:
+    # Steps 3 to 5 of log1pexp_f32.
+    cdef sf_vf u = d.u, el = d.el, Dh = d.Dh, Dl = d.Dl
+    cdef sf_vf m, cl, f, s, z, R, hfsq, inner, j, hi
+    cdef sf_vfm small
+    cdef sf_vfm big
     big = sf_vf_lt(sf_vf_set(SF_F_SQRT2), Dh)
     m = sf_vf_sel(big, sf_vf_mul(Dh, sf_vf_set(0.5)), Dh)
     cl = sf_vf_sel(big, sf_vf_mul(Dl, sf_vf_set(0.5)), Dl)

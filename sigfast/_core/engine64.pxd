@@ -41,6 +41,11 @@ cdef struct Exp64:
     sf_vd u2, eu2       # 2 T_j e**-r = u2 + eu2
 
 
+cdef struct OnePlusExp64:
+    sf_vd u, el         # e**-a = u + el
+    sf_vd Dh, Dl        # 1 + e**-a = Dh + Dl
+
+
 cdef struct Logistic64:
     sf_vd P128          # 2**(K+1+128), always normal
     sf_vd P             # 2**(K+1): exact, subnormal, or 0 below 2**-1074
@@ -151,24 +156,38 @@ cdef inline sf_vd log1pexp_f64(sf_vd a, sf_vd* lo) noexcept nogil:
     #    adds the low part, which is all of the result once e < 2**-53.
     # 4. hi = j ln2_hi + f is exact (ln2_hi has 32 bits, f's last bit is
     #    at 2**-53).
+    return log1p_words_f64(one_plus_exp_f64(a), lo)
+
+
+cdef inline OnePlusExp64 one_plus_exp_f64(sf_vd a) noexcept nogil:
+    # Steps 1 and 2 of log1pexp_f64: e**-a and 1 + e**-a, each in two words
+    # (the gradient takes sigma from them: one exp for loss and gradient).
     cdef Exp64 e = exp_f64(a)
-    cdef sf_vd Pinv, us, u, el, Dh, Dl, m, cl, f, s, z, R, hfsq, inner, j, hi
-    cdef sf_vdm small
-    cdef sf_vdm big
+    cdef OnePlusExp64 d
+    cdef sf_vd Pinv, us
     Pinv = sf_vdi_asd(sf_vdi_sll(sf_vdi_and(
         sf_vdi_sub(sf_vdi_set((1022 + 128) * 16 + 15 + SF_SHIFT52_BITS), e.tb),
         sf_vdi_set(-16)), 48))
     us = sf_vd_mul(e.u2, Pinv)
-    u = sf_vd_mul(us, sf_vd_set(SF_TWOM128))
+    d.u = sf_vd_mul(us, sf_vd_set(SF_TWOM128))
     # el: eu2 2**-(K+1) plus what the rounding of u lost (us - u 2**128,
     # exact, 0 unless u is subnormal): where u is subnormal, u**2 is 0 and
     # el rounds to the one correction (-1, 0 or +1 unit) that makes u + el
     # the value rounded once, where separate roundings of u and el were up
     # to 0.93 ulp off; where u is normal, el is what it was.
-    el = sf_vd_mul(sf_vd_add(sf_vd_nmad(u, sf_vd_set(SF_TWO128), us),
-                             sf_vd_mul(e.eu2, Pinv)), sf_vd_set(SF_TWOM128))
-    Dh = sf_vd_add(sf_vd_set(1.0), u)
-    Dl = sf_vd_add(sf_vd_add(sf_vd_sub(sf_vd_set(1.0), Dh), u), el)
+    d.el = sf_vd_mul(sf_vd_add(sf_vd_nmad(d.u, sf_vd_set(SF_TWO128), us),
+                               sf_vd_mul(e.eu2, Pinv)), sf_vd_set(SF_TWOM128))
+    d.Dh = sf_vd_add(sf_vd_set(1.0), d.u)
+    d.Dl = sf_vd_add(sf_vd_add(sf_vd_sub(sf_vd_set(1.0), d.Dh), d.u), d.el)
+    return d
+
+
+cdef inline sf_vd log1p_words_f64(OnePlusExp64 d, sf_vd* lo) noexcept nogil:
+    # Steps 3 to 5 of log1pexp_f64.
+    cdef sf_vd u = d.u, el = d.el, Dh = d.Dh, Dl = d.Dl
+    cdef sf_vd m, cl, f, s, z, R, hfsq, inner, j, hi
+    cdef sf_vdm small
+    cdef sf_vdm big
     big = sf_vd_lt(sf_vd_set(SF_SQRT2), Dh)
     m = sf_vd_sel(big, sf_vd_mul(Dh, sf_vd_set(0.5)), Dh)
     cl = sf_vd_sel(big, sf_vd_mul(Dl, sf_vd_set(0.5)), Dl)

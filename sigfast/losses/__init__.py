@@ -12,16 +12,17 @@
 """
 from . import _logits, _probs
 from ._containers import adapt
+from ._validate import plain_first
 
-binary_cross_entropy_with_logits = adapt(
+binary_cross_entropy_with_logits = plain_first(adapt(
     _logits.binary_cross_entropy_with_logits, kind="loss", names=("logits", "targets"),
-    fused=True)
-binary_cross_entropy_with_logits_grad = adapt(
+    fused=True), 0)
+binary_cross_entropy_with_logits_grad = plain_first(adapt(
     _logits.binary_cross_entropy_with_logits_grad, kind="grad", names=("logits", "targets"),
-    fused=True)
-binary_cross_entropy_with_logits_loss_and_grad = adapt(
+    fused=True), 1)
+binary_cross_entropy_with_logits_loss_and_grad = plain_first(adapt(
     _logits.binary_cross_entropy_with_logits_loss_and_grad, kind="loss_and_grad",
-    names=("logits", "targets"), fused=True)
+    names=("logits", "targets"), fused=True), 2)
 binary_cross_entropy = adapt(_probs.binary_cross_entropy, kind="loss",
                              names=("probs", "targets"), fused=False)
 sigmoid_focal_loss = adapt(_probs.sigmoid_focal_loss, kind="loss",

@@ -11,32 +11,47 @@ Dask inputs reach :mod:`sigfast.losses._dask` instead (routed once, by
 :func:`sigfast.losses._containers.route`); reductions follow
 :mod:`sigfast.losses._reduction`.
 """
+import numpy as np
+
 from ._reduction import count, finish_total, reduce_terms, scale_grad
-from ._validate import Prepared, check_reduction, finish, norm_axis
+from ._validate import Prepared, check_out, check_reduction, direct, finish, norm_axis
 
 
-def _reduce(p, reduction, axis, want_grad, want_loss=True):
-    """Common driver: returns (loss or None, grad or None)."""
+def _reduce(p, reduction, axis, want_grad, want_loss=True, loss_buf=None, grad_buf=None):
+    """Common driver: returns (loss or None, grad or None).  ``loss_buf`` /
+    ``grad_buf``: arrays to write the elementwise loss (reduction="none")
+    and the gradient into (:func:`._validate.direct` ones)."""
     ax = norm_axis(axis, len(p.shape))
     if not want_loss:
         # the gradient alone: no loss terms, no sums; scaled as below
         if ax is None:
             n = p.n if (reduction == "mean" and p.n) else 1
-            return None, p.run(False, True, n, want_total=False)[2]
-        grad = p.run(False, True, 1, want_total=False)[2]
-        return None, scale_grad(grad, reduction, count(p.shape, ax), p.dtype)
+            return None, p.run(False, True, n, want_total=False, grad=grad_buf)[2]
+        grad = p.run(False, True, 1, want_total=False, grad=grad_buf)[2]
+        return None, scale_grad(grad, reduction, count(p.shape, ax), p.dtype, inplace=True)
     if reduction == "none" or ax is not None:
-        _, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none")
+        _, loss, grad = p.run(True, want_grad, 1, want_total=reduction != "none",
+                              loss=loss_buf if reduction == "none" else None, grad=grad_buf)
         if reduction == "none":
             return loss, grad
         # deterministic per-axis sums (NumPy's pairwise summation has a fixed
         # order for a given layout)
         n = count(p.shape, ax)
-        grad = None if grad is None else scale_grad(grad, reduction, n, p.dtype)
+        grad = None if grad is None else scale_grad(grad, reduction, n, p.dtype, inplace=True)
         return reduce_terms(loss, reduction, ax, p.dtype), grad
     n = p.n if (reduction == "mean" and p.n) else 1
-    total, _, grad = p.run(False, want_grad, n)
+    total, _, grad = p.run(False, want_grad, n, grad=grad_buf)
     return finish_total(total, reduction, p.n, p.dtype), grad
+
+
+def _buffer(out, p, operands):
+    # out when the pass may write it in place: the right layout, and no
+    # input it would overwrite before reading (else a copy, as before)
+    buf = direct(out, p.dtype)
+    if buf is not None and any(isinstance(a, np.ndarray) and np.may_share_memory(buf, a)
+                               for a in operands):
+        return None
+    return buf
 
 
 def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight=None,
@@ -92,7 +107,11 @@ def binary_cross_entropy_with_logits(logits, targets, *, weight=None, pos_weight
     """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    loss, _ = _reduce(p, reduction, axis, want_grad=False)
+    buf = None
+    if out is not None and reduction == "none":
+        check_out(out, p.shape, p.dtype)
+        buf = _buffer(out, p, (logits, targets, weight, pos_weight))
+    loss, _ = _reduce(p, reduction, axis, want_grad=False, loss_buf=buf)
     return finish(loss, out)
 
 
@@ -110,15 +129,45 @@ def binary_cross_entropy_with_logits_grad(logits, targets, *, weight=None, pos_w
     """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    _, grad = _reduce(p, reduction, axis, want_grad=True, want_loss=False)
+    check_out(out, p.shape, p.dtype)
+    buf = _buffer(out, p, (logits, targets, weight, pos_weight))
+    _, grad = _reduce(p, reduction, axis, want_grad=True, want_loss=False, grad_buf=buf)
     return finish(grad, out)
 
 
 def binary_cross_entropy_with_logits_loss_and_grad(logits, targets, *, weight=None,
                                                    pos_weight=None, label_smoothing=0.0,
-                                                   reduction="mean", axis=None):
-    """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass."""
+                                                   reduction="mean", axis=None, loss_out=None,
+                                                   gradient_out=None):
+    """``(loss, grad)`` of :func:`binary_cross_entropy_with_logits` in one pass.
+
+    Without ``pos_weight`` and label smoothing, one ``exp(-|z|)`` per
+    element serves both the loss and the gradient; the values are those of
+    the two functions called alone, bit for bit.
+
+    loss_out : ndarray, optional
+        Where to put the loss (the result's shape: the logits' for
+        ``reduction="none"``, the reduced one otherwise).
+    gradient_out : ndarray, optional
+        Where to put the gradient (the logits' shape).
+
+    Both are checked before anything is computed (shape, a dtype the result
+    casts to, writeable, no memory shared with an input or with each
+    other), so an error leaves them untouched; float32/float64 C-contiguous
+    arrays of the loss dtype are written in place by the fused pass.
+    """
     check_reduction(reduction, axis)
     p = Prepared(logits, targets, weight, pos_weight, label_smoothing)
-    loss, grad = _reduce(p, reduction, axis, want_grad=True)
-    return loss, grad
+    operands = (logits, targets, weight, pos_weight)
+    if reduction == "none":
+        check_out(loss_out, p.shape, p.dtype, "loss_out", operands)
+    elif loss_out is not None:
+        red = () if axis is None else tuple(
+            d for i, d in enumerate(p.shape) if i not in norm_axis(axis, len(p.shape)))
+        check_out(loss_out, red, p.dtype, "loss_out", operands)
+    check_out(gradient_out, p.shape, p.dtype, "gradient_out",
+              operands + ((loss_out,) if loss_out is not None else ()))
+    loss, grad = _reduce(p, reduction, axis, want_grad=True,
+                         loss_buf=direct(loss_out, p.dtype) if reduction == "none" else None,
+                         grad_buf=direct(gradient_out, p.dtype))
+    return finish(loss, loss_out), finish(grad, gradient_out)

@@ -48,9 +48,11 @@ def finish_total(total, reduction, n, dtype):
     return dtype.type(total)
 
 
-def scale_grad(grad, reduction, n, dtype):
+def scale_grad(grad, reduction, n, dtype, inplace=False):
     """The gradient of a mean over ``n`` elements from that of the sum (unchanged
-    for a sum or an empty mean)."""
+    for a sum or an empty mean); ``inplace``: ``grad`` is the caller's own
+    NumPy array (or its ``out=``), divided where it lies."""
     if reduction == "mean" and n:
-        return grad / np.asarray(n, dtype)
+        return np.divide(grad, np.asarray(n, dtype),
+                         out=grad if inplace and grad.flags.writeable else None)
     return grad

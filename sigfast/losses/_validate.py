@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .. import _dispatch
+from .. import _dispatch, _fpenv
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -34,13 +34,12 @@ def fp_quiet(func):
     """
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        fused = _dispatch.active().fused
-        flags = fused.fp_flags()
+        flags = _fpenv.fp_flags()
         try:
             with np.errstate(all="ignore"):
                 return func(*args, **kwargs)
         finally:
-            fused.restore_fp_flags(flags)
+            _fpenv.restore_fp_flags(flags)
     return wrapper
 
 
@@ -215,7 +214,7 @@ def _one(dt):
 
 class Prepared:
     """Inputs of one BCE-with-logits call made ready for the fused kernel:
-    z, y (the logits' shape, C-contiguous, aligned), w (one value or the
+    z (the logits' shape, C-contiguous, aligned), y and w (one value or the
     full shape) and pw (one value or one per class along the last axis), all
     of the loss dtype."""
 
@@ -244,7 +243,11 @@ class Prepared:
             return np.require(a, dt, ["C", "A"])
 
         self.z = full(z)
-        self.y = full(y)
+        # A scalar target is one value, read like a scalar weight: no
+        # full-size copy (the long double formulas broadcast it themselves
+        # only once it has the logits' shape)
+        self.y = (np.array(y, dt).reshape(1) if y.ndim == 0 and dt != np.longdouble
+                  else full(y))
         if w is None:
             self.w = _one(dt)
         elif w.size == 1:
@@ -264,24 +267,30 @@ class Prepared:
             self.pw = np.ascontiguousarray(np.broadcast_to(np.asarray(pw, dt),
                                                            self.shape)).reshape(-1)
 
-    def run(self, want_loss, want_grad, grad_count=1, want_total=True):
+    def run(self, want_loss, want_grad, grad_count=1, want_total=True, loss=None, grad=None):
         """One fused pass: (float64 total, loss array or None, grad array or None).
         The gradient is divided by ``grad_count`` (a mean's element count;
         1 for a sum).  ``want_total=False`` skips the sum (the total is then
         0.0; with neither the loss nor the total wanted, the loss terms are
-        not computed at all).  Long double goes through
+        not computed at all).  ``loss``/``grad``: arrays the pass writes
+        (:func:`direct` ones), new ones otherwise.  Long double goes through
         :meth:`run_longdouble` (long double total)."""
         if self.dtype == np.longdouble:
-            return self.run_longdouble(want_loss, want_grad, grad_count)
-        loss = np.empty(self.shape, self.dtype) if want_loss else None
-        grad = np.empty(self.shape, self.dtype) if want_grad else None
+            total, lo, gr = self.run_longdouble(want_loss, want_grad, grad_count)
+            return total, _into(loss, lo), _into(grad, gr)
+        if want_loss and loss is None:
+            loss = np.empty(self.shape, self.dtype)
+        if want_grad and grad is None:
+            grad = np.empty(self.shape, self.dtype)
+        # the pass takes flat arrays (views: all are C-contiguous)
         total = _dispatch.active().fused.bce_fused_pass(
-            self.z, self.y, self.w, self.pw, self.ls, loss, grad, 1.0 / grad_count,
-            want_total)
+            self.z.reshape(-1), self.y.reshape(-1), self.w, self.pw, self.ls,
+            None if loss is None else loss.reshape(-1),
+            None if grad is None else grad.reshape(-1), 1.0 / grad_count, want_total)
         return total, loss, grad
 
     def run_longdouble(self, want_loss, want_grad, grad_count=1):
-        """The fused pass's formulas (``sigfast/_fused.pyx``) as NumPy
+        """The fused pass's formulas (``sigfast/_fused.pyx.tp``) as NumPy
         expressions over the long double ufunc loops: correct, not fused.
         Returns (long double total, loss or None, grad or None)."""
         uf = _dispatch.active().ufuncs
@@ -328,15 +337,74 @@ def times(a, b):
     return np.where(zero, 0, a * b).astype(np.result_type(a, b))
 
 
+def _into(buf, value):
+    if buf is None or value is None:
+        return value
+    np.copyto(buf, value)
+    return buf
+
+
+def check_out(out, shape, dtype, name="out", inputs=()):
+    """Check an output array before anything is computed or written: a
+    writeable ndarray of the result's shape that the result casts to
+    ("same_kind", as NumPy's ``out=``) and that shares no memory with an
+    input (``inputs``: the call's operands)."""
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}, the result has shape {tuple(shape)}")
+    if not np.can_cast(dtype, out.dtype, "same_kind"):
+        raise TypeError(f"Cannot cast {name} from {np.dtype(dtype)!r} to {out.dtype!r} with "
+                        f"casting rule 'same_kind'")
+    for a in inputs:
+        if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
+            raise ValueError(f"{name} shares memory with an input; pass a separate array")
+    return out
+
+
+def direct(out, dtype):
+    """``out`` when the fused pass can write it in place (the loss dtype,
+    C-contiguous, aligned, native byte order), else None (computed into a
+    new array, then copied)."""
+    if (out is not None and out.dtype == dtype and out.dtype.isnative
+            and out.flags.c_contiguous and out.flags.aligned):
+        return out
+    return None
+
+
 def finish(value, out):
     """Write ``value`` into ``out`` (when given) after checking it fits."""
-    if out is None:
+    if out is None or value is out:
         return value
-    if not isinstance(out, np.ndarray):
-        raise TypeError("out must be a numpy array")
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    if out.shape != np.shape(value):
-        raise ValueError(f"out has shape {out.shape}, the result has shape {np.shape(value)}")
+    check_out(out, np.shape(value), np.asarray(value).dtype)
     np.copyto(out, value, casting="same_kind")
     return out
+
+
+def plain_first(general, kind):
+    """``general`` (a public BCE-with-logits function) with the plain call
+    (float32/float64 contiguous arrays, no weights, smoothing, axis or out:
+    the mini-batch loss of a training loop) sent straight to the compiled
+    pass through one compiled entry point, ``bce_plain`` (the same pass and
+    values; about 1 us instead of ~8 us of Python around it).  Every other
+    call, and every call that would raise, takes ``general``'s route."""
+    fused = _dispatch.active().fused
+    plain = fused.bce_plain
+
+    @functools.wraps(general)
+    def wrapper(logits, targets, *, weight=None, pos_weight=None, label_smoothing=0.0,
+                reduction="mean", axis=None, out=None, **kw):
+        if not kw:
+            r = plain(logits, targets, kind, reduction, weight, pos_weight, label_smoothing,
+                      axis, out)
+            if r is not None:
+                return r
+        if out is not None:
+            kw["out"] = out
+        return general(logits, targets, weight=weight, pos_weight=pos_weight,
+                       label_smoothing=label_smoothing, reduction=reduction, axis=axis, **kw)
+    return wrapper
