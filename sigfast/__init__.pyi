@@ -169,6 +169,8 @@ silu: Final[_UnaryUFunc]
 silu_grad: Final[_UnaryUFunc]
 bce_with_logits: Final[_BinaryUFunc]
 bce_with_logits_grad: Final[_BinaryUFunc]
+glu: Final[_BinaryUFunc]
+swiglu: Final[_BinaryUFunc]
 
 #: name -> ufunc, every ufunc above (aliases excluded).
 UFUNCS: Final[dict[str, np.ufunc]]

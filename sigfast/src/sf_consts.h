@@ -109,4 +109,28 @@
 #define SF_SILU_F_XRARE (-85.0f)
 #define SF_SILU_F_XZERO (-109.0f)
 
+/* ---- the gates glu, swiglu (sigfast/_core/gate.pxd) ---- */
+
+/* a sigma(b) for b < GATE_FAR = -745 (where sigma(b) = e**b to 2**-1075
+ * relative, but the logistic core's clamp at -760 is reached while
+ * |a| e**b can still be a normal number for |a| up to 2**1024): the core
+ * runs at b + 700 (exact: an integer added to a number of larger
+ * magnitude) and the product is scaled by e**-700 = GATE_E700_HI +
+ * GATE_E700_LO (mpmath; the lo word is subnormal, 2**-64 of the hi word
+ * to within its 10 bits).  DBL_MIN: below it 2**(K+1) is not exact. */
+#define SF_GATE_FAR (-745.0)
+#define SF_GATE_SHIFT 700.0
+#define SF_GATE_E700_HI 9.85967654375977e-305
+#define SF_GATE_E700_LO 8.5e-322
+#define SF_GATE_DBL_MIN 0x1p-1022
+/* Scalings that keep every product but the last normal (gate.pxd): inputs
+ * below TINY are scaled up by 2**128, products of the swiglu inputs below
+ * TINY / above BIG by 2**+-600 (2**600 x 2**-450 and 2**-600 x 2**1000
+ * stay normal and finite). */
+#define SF_GATE_TINY 0x1p-900
+#define SF_GATE_BIG 0x1p1000
+#define SF_TWO128 0x1p128
+#define SF_TWO600 0x1p600
+#define SF_TWOM600 0x1p-600
+
 #endif /* SF_CONSTS_H */
