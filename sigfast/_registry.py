@@ -280,7 +280,6 @@ UFUNCS = (
         special=(((1.0, 0.0), 0.5), ((-0.0, 1.0), -0.0), ((2.0, INF), 2.0),
                  ((3.0, -INF), 0.0), ((-3.0, -INF), -0.0), ((INF, -INF), NAN),
                  ((INF, -800.0), INF), ((NAN, 1.0), NAN), ((1.0, NAN), NAN)),
-        wide32=True,
         # in a for fixed b: linear, slope sigma(b) > 0
         monotone=((0.0, ((-INF, INF, 1),)), (-3.0, ((-INF, INF, 1),))),
     ),
@@ -295,7 +294,6 @@ UFUNCS = (
         special=(((0.0, 5.0), 0.0), ((-0.0, 5.0), -0.0), ((INF, 2.0), INF),
                  ((-INF, 2.0), -0.0), ((-INF, -2.0), 0.0), ((2.0, INF), INF),
                  ((0.0, INF), NAN), ((NAN, 1.0), NAN), ((1.0, NAN), NAN)),
-        wide32=True,
         # in a for fixed b: silu's pieces, mirrored for b < 0
         monotone=((1.0, ((-INF, SILU_MIN, -1), (SILU_MIN, INF, 1))),
                   (-1.0, ((-INF, SILU_MIN, 1), (SILU_MIN, INF, -1)))),

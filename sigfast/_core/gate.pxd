@@ -35,11 +35,13 @@
 from libc.math cimport INFINITY
 from sigfast._core.vec cimport *
 from sigfast._core.engine64 cimport Logistic64, clamp_f64, logistic_f64, SF_TWOM128
+from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
 
 cdef extern from "sf_consts.h" nogil:
     const double SF_GATE_FAR, SF_GATE_SHIFT, SF_GATE_E700_HI, SF_GATE_E700_LO
     const double SF_GATE_DBL_MIN, SF_GATE_TINY, SF_GATE_BIG
     const double SF_TWO128, SF_TWO600, SF_TWOM600
+    const float SF_GATE_F_SMIN, SF_GATE_F_AMIN, SF_GATE_F_RMIN, SF_GATE_F_RMAX
 
 
 cdef inline sf_vd gate_abs_f64(sf_vd x) noexcept nogil:
@@ -107,3 +109,64 @@ cdef inline sf_vd swiglu_f64(sf_vd a, sf_vd b) noexcept nogil:
     # silu(a) b for non-finite inputs, silu(-inf) = -0.0 as sigfast.silu
     plain = sf_vd_mul(sf_vd_sel(sf_vd_eq(a, sf_vd_set(-INFINITY)), sf_vd_set(-0.0), a), b)
     return sf_vd_sel(gate_finite_f64(a, b), gate_sign_f64(r, sf_vd_mul(a, b)), plain)
+
+
+# ---- float32 ---------------------------------------------------------------
+# The common lanes in float32, on engine32: |A| (xh + xl) with sigma(s) =
+# 2**(K+1) q0 (1 + h) as above, the product's error by FMA and the power of
+# two last, exact.  That is one rounding of a value good to ~2**-28 (the
+# float32 core's e**-r; 2**-4 ulp), wherever every step is a normal number:
+# |A| >= 2**-100 or 0 (the FMA error exact), s >= -87 (2**(K+1) normal), the
+# result normal and finite, A finite.  A vector with any other lane (tiny,
+# huge or subnormal results, s < -87, non-finite inputs) takes the float64
+# formula on the widened lanes for those lanes, rounded once.
+
+cdef inline sf_vf gate_abs_f32(sf_vf x) noexcept nogil:
+    return sf_vfi_asf(sf_vfi_and(sf_vf_bits(x), sf_vfi_set(0x7fffffff)))
+
+
+cdef inline sf_vf gate_core_f32(sf_vf Ah, sf_vf Al, sf_vf s, sf_vfm* rare) noexcept nogil:
+    cdef sf_vf one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
+    cdef Logistic32 c = logistic_f32(clamp_f32(s))
+    cdef sf_vfm neg = sf_vf_lt(s, zero)
+    cdef sf_vf qh = sf_vf_mul(c.q0, c.h), xh, xl, mh, ml, r, ra
+    xh = sf_vf_sel(neg, c.q0, sf_vf_mul(c.q0, c.P))
+    xl = sf_vf_sel(neg, qh, sf_vf_mul(qh, c.P))
+    mh = sf_vf_mul(Ah, xh)
+    ml = sf_vf_mad(Al, xh, sf_vf_mad(Ah, xl, sf_vf_fms(Ah, xh, mh)))
+    r = sf_vf_mul(sf_vf_add(mh, ml), sf_vf_sel(neg, c.P, one))
+    ra = gate_abs_f32(r)
+    rare[0] = sf_vfm_or(sf_vfm_or(sf_vf_nge(s, sf_vf_set(SF_GATE_F_SMIN)),
+                                  sf_vf_nge(sf_vf_set(SF_GATE_F_RMAX), ra)),
+                        sf_vfm_or(sf_vfm_and(sf_vf_nge(Ah, sf_vf_set(SF_GATE_F_AMIN)),
+                                             sf_vf_ne(Ah, zero)),
+                                  sf_vfm_and(sf_vf_nge(ra, sf_vf_set(SF_GATE_F_RMIN)),
+                                             sf_vf_ne(Ah, zero))))
+    return r
+
+
+cdef inline sf_vf gate_sign_f32(sf_vf r, sf_vf s) noexcept nogil:
+    return sf_vfi_asf(sf_vfi_or(sf_vf_bits(r), sf_vfi_and(sf_vf_bits(s), sf_vfi_set(-0x80000000))))
+
+
+cdef inline sf_vf glu_f32(sf_vf a, sf_vf b) noexcept nogil:
+    cdef sf_vfm rare
+    cdef sf_vf r = gate_sign_f32(gate_core_f32(gate_abs_f32(a), sf_vf_set(0.0), b, &rare), a)
+    if sf_vfm_any(rare):
+        r = sf_vf_sel(rare, sf_vf_narrow(
+            glu_f64(sf_vd_widen_lo(a), sf_vd_widen_lo(b)),
+            glu_f64(sf_vd_widen_hi(a), sf_vd_widen_hi(b))), r)
+    return r
+
+
+cdef inline sf_vf swiglu_f32(sf_vf a, sf_vf b) noexcept nogil:
+    cdef sf_vfm rare
+    cdef sf_vf aa = gate_abs_f32(a), ab = gate_abs_f32(b), Ah, Al, r
+    Ah = sf_vf_mul(aa, ab)
+    Al = sf_vf_fms(aa, ab, Ah)
+    r = gate_sign_f32(gate_core_f32(Ah, Al, a, &rare), sf_vf_mul(a, b))
+    if sf_vfm_any(rare):
+        r = sf_vf_sel(rare, sf_vf_narrow(
+            swiglu_f64(sf_vd_widen_lo(a), sf_vd_widen_lo(b)),
+            swiglu_f64(sf_vd_widen_hi(a), sf_vd_widen_hi(b))), r)
+    return r
