@@ -112,3 +112,37 @@ def test_gates_are_the_products_they_name(kern):
     s = 1 / (1 + np.exp(-b))
     np.testing.assert_allclose(kern.glu(a, b), a * s, rtol=4e-16, atol=0)
     np.testing.assert_allclose(kern.swiglu(b, a), b * s * a, rtol=4e-16, atol=0)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,axis", [((6,), -1), ((4, 6), 1), ((4, 6), 0), ((4, 6), -2),
+                                        ((2, 8, 3), 1), ((2, 3, 10), -1)])
+def test_glu_split_matches_torch(dt, shape, axis):
+    torch = pytest.importorskip("torch")
+    import sigfast
+    x = (np.random.default_rng(5).standard_normal(shape) * 4).astype(dt)
+    got = sigfast.glu_split(x, axis)
+    want = torch.nn.functional.glu(torch.from_numpy(x), dim=axis).numpy()
+    assert got.dtype == dt and got.shape == want.shape
+    # torch rounds a*sigmoid(b) twice; sigfast once
+    np.testing.assert_allclose(got, want, rtol=3 * np.finfo(dt).eps, atol=0)
+    half = x.shape[axis] // 2
+    first, second = np.split(x, [half], axis=axis)
+    np.testing.assert_array_equal(got, sigfast.glu(first, second))
+    out = np.empty_like(got)
+    assert sigfast.glu_split(x, axis=axis, out=out) is out
+    np.testing.assert_array_equal(out, got)
+
+
+def test_glu_split_errors_like_torch():
+    import sigfast
+    torch = pytest.importorskip("torch")
+    x = np.ones((4, 5))
+    with pytest.raises(ValueError, match="axis -1 has size 5"):
+        sigfast.glu_split(x)
+    with pytest.raises(RuntimeError, match="dimension 1 is size 5"):
+        torch.nn.functional.glu(torch.from_numpy(x), dim=-1)
+    with pytest.raises(np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError):
+        sigfast.glu_split(x, axis=2)
+    with pytest.raises(ValueError):          # out of the wrong shape
+        sigfast.glu_split(np.ones((4, 6)), out=np.empty((4, 6)))
