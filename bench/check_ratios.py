@@ -5,6 +5,8 @@ against committed floors.
     python bench/check_ratios.py                      # full: n = 1e4, 1e5, 1e6
     python bench/check_ratios.py --quick --margin 0.5 # what CI runs (< 60 s)
     python bench/check_ratios.py --update             # re-measure, rewrite floors
+    python bench/check_ratios.py --funcs glu,swiglu --sizes 100000,10000000
+                                                      # some functions, other sizes
 
 Every ratio is time(other) / time(sigfast), the median of per-round ratios
 of candidates timed interleaved in this one process (sigfast._bench), with
@@ -106,17 +108,25 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1,
                     help="--update: measure this many times, keep the lowest ratio")
     ap.add_argument("--json", type=pathlib.Path, help="write measurements here")
+    ap.add_argument("--funcs", help="comma-separated functions (default: all); "
+                    "with --update, only their floors are rewritten")
+    ap.add_argument("--sizes", help="comma-separated sizes (default: the full or "
+                    "quick ones)")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
                     help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.sizes:
+        sizes = [int(float(n)) for n in args.sizes.split(",")]
     rounds = args.rounds or (5 if args.quick else 9)
     wanted = [p for p in args.peers.split(",") if p]
     have = _bench.available_peers(wanted)
     peers = list(have)
     funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+    if args.funcs:
+        funcs = [f for f in args.funcs.split(",") if f]
     prog = _bench.Progress()
 
     print(f"sigfast ratio check: {'quick' if args.quick else 'full'}, sizes "
@@ -140,6 +150,12 @@ def main(argv=None):
                     jax_config=_bench.jax_config() if "jax" in have else None,
                     malloc=_bench.malloc_config())
         floors = {k: round_down(args.factor * v) for k, v in sorted(measured.items())}
+        if args.funcs and args.floors.exists():
+            # only these functions' floors (at these sizes) are replaced
+            old = json.loads(args.floors.read_text())
+            keep = {k: v for k, v in old["floors"].items() if k not in floors}
+            floors = dict(sorted({**keep, **floors}.items()))
+            meta = old["_meta"]
         args.floors.write_text(json.dumps({"_meta": meta, "floors": floors},
                                           indent=1) + "\n")
         print(f"wrote {len(floors)} floors to {args.floors}")
