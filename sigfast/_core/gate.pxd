@@ -112,12 +112,12 @@ cdef inline sf_vd swiglu_f64(sf_vd a, sf_vd b) noexcept nogil:
 
 
 # ---- float32 ---------------------------------------------------------------
-# The common lanes in float32, on engine32: |A| (xh + xl) with sigma(s) =
-# 2**(K+1) q0 (1 + h) as above, the product's error by FMA and the power of
-# two last, exact.  That is one rounding of a value good to ~2**-28 (the
-# float32 core's e**-r; 2**-4 ulp), wherever every step is a normal number:
-# |A| >= 2**-100 or 0 (the FMA error exact), s >= -87 (2**(K+1) normal), the
-# result normal and finite, A finite.  A vector with any other lane (tiny,
+# The common lanes in float32, on engine32: |A| q0 (1 + h) as two words
+# (the product's error by FMA), summed, times 2**(K+1), exact.  That is one
+# rounding of a value good to ~2**-28 (the float32 core's e**-r; 2**-4 ulp),
+# wherever every step is a normal number: |A| >= 2**-38 or 0 (|A| q0 and
+# its FMA error exact), s >= -87 (2**(K+1) normal), the result normal and
+# finite, A finite.  A vector with any other lane (tiny,
 # huge or subnormal results, s < -87, non-finite inputs) takes the float64
 # formula on the widened lanes for those lanes, rounded once.
 
@@ -125,23 +125,22 @@ cdef inline sf_vf gate_abs_f32(sf_vf x) noexcept nogil:
     return sf_vfi_asf(sf_vfi_and(sf_vf_bits(x), sf_vfi_set(0x7fffffff)))
 
 
-cdef inline sf_vf gate_core_f32(sf_vf Ah, sf_vf Al, sf_vf s, sf_vfm* rare) noexcept nogil:
-    cdef sf_vf one = sf_vf_set(1.0), zero = sf_vf_set(0.0)
+cdef inline sf_vf gate_core_f32(sf_vf Ah, sf_vf Al, bint has_lo, sf_vf s, sf_vfm* rare) noexcept nogil:
+    # |A| q0 (1 + h) 2**(K+1) for both signs of s: |A| >= 2**-38 keeps
+    # |A| q0 normal and its FMA error exact down to q0 = 2**-64 (s = 43)
     cdef Logistic32 c = logistic_f32(clamp_f32(s))
-    cdef sf_vfm neg = sf_vf_lt(s, zero)
-    cdef sf_vf qh = sf_vf_mul(c.q0, c.h), xh, xl, mh, ml, r, ra
-    xh = sf_vf_sel(neg, c.q0, sf_vf_mul(c.q0, c.P))
-    xl = sf_vf_sel(neg, qh, sf_vf_mul(qh, c.P))
-    mh = sf_vf_mul(Ah, xh)
-    ml = sf_vf_mad(Al, xh, sf_vf_mad(Ah, xl, sf_vf_fms(Ah, xh, mh)))
-    r = sf_vf_mul(sf_vf_add(mh, ml), sf_vf_sel(neg, c.P, one))
+    cdef sf_vf mh, ml, r, ra
+    mh = sf_vf_mul(Ah, c.q0)
+    ml = sf_vf_mad(Ah, sf_vf_mul(c.q0, c.h), sf_vf_fms(Ah, c.q0, mh))
+    if has_lo:
+        ml = sf_vf_mad(Al, c.q0, ml)
+    r = sf_vf_mul(sf_vf_add(mh, ml), c.P)
     ra = gate_abs_f32(r)
     rare[0] = sf_vfm_or(sf_vfm_or(sf_vf_nge(s, sf_vf_set(SF_GATE_F_SMIN)),
                                   sf_vf_nge(sf_vf_set(SF_GATE_F_RMAX), ra)),
-                        sf_vfm_or(sf_vfm_and(sf_vf_nge(Ah, sf_vf_set(SF_GATE_F_AMIN)),
-                                             sf_vf_ne(Ah, zero)),
-                                  sf_vfm_and(sf_vf_nge(ra, sf_vf_set(SF_GATE_F_RMIN)),
-                                             sf_vf_ne(Ah, zero))))
+                        sf_vfm_and(sf_vfm_or(sf_vf_nge(Ah, sf_vf_set(SF_GATE_F_AMIN)),
+                                             sf_vf_nge(ra, sf_vf_set(SF_GATE_F_RMIN))),
+                                   sf_vf_ne(Ah, sf_vf_set(0.0))))
     return r
 
 
@@ -151,7 +150,7 @@ cdef inline sf_vf gate_sign_f32(sf_vf r, sf_vf s) noexcept nogil:
 
 cdef inline sf_vf glu_f32(sf_vf a, sf_vf b) noexcept nogil:
     cdef sf_vfm rare
-    cdef sf_vf r = gate_sign_f32(gate_core_f32(gate_abs_f32(a), sf_vf_set(0.0), b, &rare), a)
+    cdef sf_vf r = gate_sign_f32(gate_core_f32(gate_abs_f32(a), sf_vf_set(0.0), False, b, &rare), a)
     if sf_vfm_any(rare):
         r = sf_vf_sel(rare, sf_vf_narrow(
             glu_f64(sf_vd_widen_lo(a), sf_vd_widen_lo(b)),
@@ -164,7 +163,7 @@ cdef inline sf_vf swiglu_f32(sf_vf a, sf_vf b) noexcept nogil:
     cdef sf_vf aa = gate_abs_f32(a), ab = gate_abs_f32(b), Ah, Al, r
     Ah = sf_vf_mul(aa, ab)
     Al = sf_vf_fms(aa, ab, Ah)
-    r = gate_sign_f32(gate_core_f32(Ah, Al, a, &rare), sf_vf_mul(a, b))
+    r = gate_sign_f32(gate_core_f32(Ah, Al, True, a, &rare), sf_vf_mul(a, b))
     if sf_vfm_any(rare):
         r = sf_vf_sel(rare, sf_vf_narrow(
             swiglu_f64(sf_vd_widen_lo(a), sf_vd_widen_lo(b)),

@@ -133,10 +133,11 @@
 #define SF_TWO600 0x1p600
 #define SF_TWOM600 0x1p-600
 /* The float32 gates' fast lanes (gate.pxd): sigma's argument >= -87
- * (2**(K+1) normal), |A| >= 2**-100 (its products' FMA errors exact), the
+ * (2**(K+1) normal), |A| >= 2**-38 (|A| q0 normal and its FMA error exact
+ * for q0 >= 2**-64), the
  * result in [2**-125, 2**127.99] (normal, finite). */
 #define SF_GATE_F_SMIN (-87.0f)
-#define SF_GATE_F_AMIN 0x1p-100f
+#define SF_GATE_F_AMIN 0x1p-38f
 #define SF_GATE_F_RMIN 0x1p-125f
 #define SF_GATE_F_RMAX 0x1.fffffep127f
 
