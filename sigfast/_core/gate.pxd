@@ -21,7 +21,9 @@
 #           subnormal for |A| up to 2**1024 (s to about -1460), where the
 #           core's own clamp at -760 alone would give 0;
 #   |A| < 2**-900: A times 2**128 first, 2**-128 last (|A| x stays normal,
-#           so its FMA error is exact);
+#           so its FMA error is exact); glu: |a| > 2**1000 times 2**-600
+#           first, 2**600 at the first step (the baseline level's FMA
+#           emulation splits its operands, which overflows near DBL_MAX);
 #   swiglu: a b overflowing (or below 2**-900) is formed as the product of
 #           the larger factor times 2**-600 (the smaller times 2**600) and
 #           scaled back by 2**600 at the first (2**-600 at the last) step,
@@ -39,7 +41,7 @@ from sigfast._core.engine32 cimport Logistic32, clamp_f32, logistic_f32
 
 cdef extern from "sf_consts.h" nogil:
     const double SF_GATE_FAR, SF_GATE_SHIFT, SF_GATE_E700_HI, SF_GATE_E700_LO
-    const double SF_GATE_DBL_MIN, SF_GATE_TINY, SF_GATE_BIG
+    const double SF_GATE_DBL_MIN, SF_GATE_TINY, SF_GATE_BIG, SF_GATE_SMIN, SF_GATE_RMIN
     const double SF_TWO128, SF_TWO600, SF_TWOM600
     const float SF_GATE_F_SMIN, SF_GATE_F_AMIN, SF_GATE_F_RMIN, SF_GATE_F_RMAX
 
@@ -82,11 +84,12 @@ cdef inline sf_vdm gate_finite_f64(sf_vd a, sf_vd b) noexcept nogil:
     return sf_vdm_and(sf_vd_lt(gate_abs_f64(a), inf), sf_vd_lt(gate_abs_f64(b), inf))
 
 
-cdef inline sf_vd glu_f64(sf_vd a, sf_vd b) noexcept nogil:
+cdef inline sf_vd glu_full_f64(sf_vd a, sf_vd b) noexcept nogil:
     cdef sf_vd one = sf_vd_set(1.0), aa = gate_abs_f64(a), r, plain
     cdef sf_vdm tiny = sf_vd_lt(aa, sf_vd_set(SF_GATE_TINY))
-    aa = sf_vd_mul(aa, sf_vd_sel(tiny, sf_vd_set(SF_TWO128), one))
-    r = gate_core_f64(aa, sf_vd_set(0.0), b, one,
+    cdef sf_vdm big = sf_vd_lt(sf_vd_set(SF_GATE_BIG), aa)
+    aa = sf_vd_mul(aa, sf_vd_sel(tiny, sf_vd_set(SF_TWO128), sf_vd_sel(big, sf_vd_set(SF_TWOM600), one)))
+    r = gate_core_f64(aa, sf_vd_set(0.0), b, sf_vd_sel(big, sf_vd_set(SF_TWO600), one),
                       sf_vd_sel(tiny, sf_vd_set(SF_TWOM128), one))
     # a sigma(b) for non-finite inputs: sigma(-inf) = 0, sigma(+inf) = 1
     plain = sf_vd_mul(a, sf_vd_sel(sf_vd_eq(b, sf_vd_set(-INFINITY)), sf_vd_set(0.0),
@@ -94,7 +97,7 @@ cdef inline sf_vd glu_f64(sf_vd a, sf_vd b) noexcept nogil:
     return sf_vd_sel(gate_finite_f64(a, b), gate_sign_f64(r, a), plain)
 
 
-cdef inline sf_vd swiglu_f64(sf_vd a, sf_vd b) noexcept nogil:
+cdef inline sf_vd swiglu_full_f64(sf_vd a, sf_vd b) noexcept nogil:
     cdef sf_vd one = sf_vd_set(1.0), aa = gate_abs_f64(a), ab = gate_abs_f64(b)
     cdef sf_vd lo = sf_vd_min(aa, ab), hi = sf_vd_max(aa, ab), p0 = sf_vd_mul(aa, ab)
     cdef sf_vd Ah, Al, r, plain
@@ -109,6 +112,58 @@ cdef inline sf_vd swiglu_f64(sf_vd a, sf_vd b) noexcept nogil:
     # silu(a) b for non-finite inputs, silu(-inf) = -0.0 as sigfast.silu
     plain = sf_vd_mul(sf_vd_sel(sf_vd_eq(a, sf_vd_set(-INFINITY)), sf_vd_set(-0.0), a), b)
     return sf_vd_sel(gate_finite_f64(a, b), gate_sign_f64(r, sf_vd_mul(a, b)), plain)
+
+
+# ---- float64, the common lanes ---------------------------------------------
+# |A| q0 (1 + h) as two words times 2**(K+1), exact, for both signs of s,
+# wherever every step is a normal number: s >= -707 (2**(K+1) normal),
+# |A| in [2**-900, 2**1000] or 0 (|A| q0 normal and its FMA error exact
+# for q0 >= 2**-65, also where the baseline level emulates the FMA by
+# splitting, which overflows near DBL_MAX), the result in [2**-1020, 2**1000].  A vector with any other lane
+# takes the general formula above for those lanes (2.4x sigmoid's
+# instructions at avx2 when every vector did).
+
+cdef inline sf_vd gate_fast_f64(sf_vd Ah, sf_vd Al, bint has_lo, sf_vd s, bint* rare,
+                                sf_vdm* m) noexcept nogil:
+    cdef Logistic64 c = logistic_f64(clamp_f64(s))
+    cdef sf_vd mh, ml, r, ra, t, zero = sf_vd_set(0.0)
+    mh = sf_vd_mul(Ah, c.q0)
+    ml = sf_vd_mad(Ah, sf_vd_mul(c.q0, c.h), sf_vd_fms(Ah, c.q0, mh))
+    if has_lo:
+        ml = sf_vd_mad(Al, c.q0, ml)
+    r = sf_vd_mul(sf_vd_add(mh, ml), c.P)
+    ra = gate_abs_f64(r)
+    m[0] = sf_vdm_or(sf_vdm_or(sf_vd_nge(s, sf_vd_set(SF_GATE_SMIN)),
+                               sf_vd_nge(sf_vd_set(SF_GATE_BIG), sf_vd_max(Ah, ra))),
+                     sf_vdm_and(sf_vdm_or(sf_vd_nge(Ah, sf_vd_set(SF_GATE_TINY)),
+                                          sf_vd_nge(ra, sf_vd_set(SF_GATE_RMIN))),
+                                sf_vd_ne(Ah, zero)))
+    # (no mask test for double vectors in vec.pxd: narrowed to float lanes)
+    t = sf_vd_sel(m[0], sf_vd_set(1.0), zero)
+    rare[0] = sf_vfm_any(sf_vf_ne(sf_vf_narrow(t, t), sf_vf_set(0.0)))
+    return r
+
+
+cdef inline sf_vd glu_f64(sf_vd a, sf_vd b) noexcept nogil:
+    cdef bint rare
+    cdef sf_vdm m
+    cdef sf_vd r = gate_sign_f64(gate_fast_f64(gate_abs_f64(a), sf_vd_set(0.0), False, b,
+                                               &rare, &m), a)
+    if rare:
+        r = sf_vd_sel(m, glu_full_f64(a, b), r)
+    return r
+
+
+cdef inline sf_vd swiglu_f64(sf_vd a, sf_vd b) noexcept nogil:
+    cdef bint rare
+    cdef sf_vdm m
+    cdef sf_vd aa = gate_abs_f64(a), ab = gate_abs_f64(b), Ah, r
+    Ah = sf_vd_mul(aa, ab)
+    r = gate_sign_f64(gate_fast_f64(Ah, sf_vd_fms(aa, ab, Ah), True, a, &rare, &m),
+                      sf_vd_mul(a, b))
+    if rare:
+        r = sf_vd_sel(m, swiglu_full_f64(a, b), r)
+    return r
 
 
 # ---- float32 ---------------------------------------------------------------

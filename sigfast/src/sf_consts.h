@@ -132,6 +132,10 @@
 #define SF_TWO128 0x1p128
 #define SF_TWO600 0x1p600
 #define SF_TWOM600 0x1p-600
+/* The float64 gates' common lanes (gate.pxd): sigma's argument >= -707
+ * (2**(K+1) normal), |A| in [TINY, BIG], the result in [2**-1020, BIG]. */
+#define SF_GATE_SMIN (-707.0)
+#define SF_GATE_RMIN 0x1p-1020
 /* The float32 gates' fast lanes (gate.pxd): sigma's argument >= -87
  * (2**(K+1) normal), |A| >= 2**-38 (|A| q0 normal and its FMA error exact
  * for q0 >= 2**-64), the
