@@ -1,6 +1,8 @@
 """glu_split: PyTorch's ``F.glu(x, dim)`` layout over the ``glu`` ufunc."""
 import numpy as np
 
+from . import _dispatch
+
 try:                                    # NumPy >= 2.0
     from numpy.lib.array_utils import normalize_axis_index as _normalize_axis
 except ImportError:                     # NumPy 1.x
@@ -18,7 +20,7 @@ def glu_split(x, axis=-1, out=None):
     ``axis`` raises ValueError naming the axis and its size (as PyTorch
     does); a bad axis raises numpy's AxisError.
     """
-    from . import glu
+    glu = _dispatch.active().ufuncs.glu
     x = np.asanyarray(x)
     ax = _normalize_axis(axis, x.ndim)
     n = x.shape[ax]

@@ -146,3 +146,18 @@ def test_glu_split_errors_like_torch():
         sigfast.glu_split(x, axis=2)
     with pytest.raises(ValueError):          # out of the wrong shape
         sigfast.glu_split(np.ones((4, 6)), out=np.empty((4, 6)))
+
+
+def test_longdouble_below_the_core_clamp():
+    # sigma(b) below e**-AMAX (where the long double core clamps) still
+    # matters for huge a: glu(max/3, -AMAX - 50) ~ 2**-157 on x87
+    import sigfast
+    fi = np.finfo(np.longdouble)
+    amax = (fi.nmant + 1 - fi.minexp + 22) * np.log(2)
+    a = np.array([fi.max / 3, -fi.max / 7], np.longdouble)
+    b = np.array([-(amax + 50), -(amax + 200)], np.longdouble)
+    for name, args in (("glu", (a, b)), ("swiglu", (b, a))):
+        got = getattr(sigfast, name)(*args)
+        hi, lo = exact(name, *args)
+        assert np.all(hi != 0), hi
+        assert ulp_errors(got, hi, lo, np.longdouble).max() <= 2, (name, got, hi)

@@ -402,11 +402,19 @@ cdef inline ld bce_with_logits_grad_ld(ld z, ld y) noexcept nogil:
 cdef inline ld ld_gate(ld A, ld Al, ld s, int e) noexcept nogil:
     # 2**e (A + Al) sigma(s), s finite: frexpl keeps A's products normal
     # and finite, so only ldexpl's final scaling can round a second time.
-    # s is clamped at -AMAX by the core: |A| 2**e e**s is then wrong for
-    # |A| 2**e beyond about 2**(p + 22) (not 0 where it should be tiny).
+    # Below -AMAX (where the core clamps) sigma(s) = e**s = e**(s/2)**2 to
+    # far below the last bit, and |A| up to 2**emax still needs it: the core
+    # at s/2, squared (2**2kk (yh + yl)**2; below -2 AMAX every result is 0).
     cdef ld yh, yl, m, mh, ml
     cdef int kk, ea
-    yh = ld_sig_core(s, &yl, &kk)
+    if s < -SF_LD_AMAX:
+        yh = ld_sig_core(s * 0.5, &yl, &kk)
+        m = yh * yh
+        yl = ld_prod_err(yh, yh, m) + 2 * yh * yl
+        yh = m
+        kk = 2 * kk
+    else:
+        yh = ld_sig_core(s, &yl, &kk)
     m = frexpl(A, &ea)
     Al = ldexpl(Al, -ea)
     mh = m * yh
