@@ -8,6 +8,8 @@ against committed floors.
     python bench/check_ratios.py --targets            # the issue's targets only
     python bench/check_ratios.py --race               # also the fused loss vs jax.jit
                                                       # and PyTorch, one process each
+    python bench/check_ratios.py --funcs glu,swiglu --sizes 100000,10000000
+                                                      # some functions, other sizes
 
 Every ratio is time(other) / time(sigfast), the median of per-round ratios
 of candidates timed interleaved in this one process (sigfast._bench), with
@@ -167,17 +169,25 @@ def main(argv=None):
                     help="measure and check only floors.json's targets (issue 20), every level")
     ap.add_argument("--race", action="store_true",
                     help="also check the race:* rows (bench/loss_race.py, ~10 min)")
+    ap.add_argument("--funcs", help="comma-separated functions (default: all); "
+                    "with --update, only their floors are rewritten")
+    ap.add_argument("--sizes", help="comma-separated sizes (default: the full or "
+                    "quick ones)")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
                     help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.sizes:
+        sizes = [int(float(n)) for n in args.sizes.split(",")]
     rounds = args.rounds or (5 if args.quick else 9)
     wanted = [p for p in args.peers.split(",") if p]
     have = _bench.available_peers(wanted)
     peers = list(have)
     funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+    if args.funcs:
+        funcs = [f for f in args.funcs.split(",") if f]
     prog = _bench.Progress()
 
     if args.targets:
@@ -205,8 +215,11 @@ def main(argv=None):
         floors = {k: round_down(args.factor * v) for k, v in sorted(measured.items())}
         # the targets and the race rows are fixed goals, not a fraction of a measurement
         old = json.loads(args.floors.read_text()) if args.floors.exists() else {}
-        floors.update({k: v for k, v in old.get("floors", {}).items() if k.startswith("race:")})
-        floors = dict(sorted(floors.items()))
+        keep = {k: v for k, v in old.get("floors", {}).items()
+                if k.startswith("race:") or (args.funcs and k not in floors)}
+        if args.funcs and old:
+            meta = old["_meta"]         # only these functions' floors are replaced
+        floors = dict(sorted({**keep, **floors}.items()))
         args.floors.write_text(json.dumps({"_meta": meta, "floors": floors,
                                            "targets": old.get("targets", {})},
                                           indent=1) + "\n")

@@ -34,6 +34,7 @@ except ImportError as _exc:  # pragma: no cover - depends on how Python was star
         "not searched first (e.g. `python -P -m sigfast`).") from _exc
 from . import _registry
 from ._threads import get_num_threads, set_num_threads, num_threads
+from ._split import glu_split
 from .losses import (  # noqa: F401 (re-exported; __all__ is built below)
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
@@ -133,6 +134,6 @@ def show_config(file=None):
 __all__ = (
     [n for u in _registry.UFUNCS for n in (u.name,) + u.aliases]
     + list(_registry.LOSSES)
-    + ["get_num_threads", "set_num_threads", "num_threads", "show_config",
+    + ["glu_split", "get_num_threads", "set_num_threads", "num_threads", "show_config",
        "simd_level", "__version__"]
 )

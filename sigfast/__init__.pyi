@@ -169,6 +169,8 @@ silu: Final[_UnaryUFunc]
 silu_grad: Final[_UnaryUFunc]
 bce_with_logits: Final[_BinaryUFunc]
 bce_with_logits_grad: Final[_BinaryUFunc]
+glu: Final[_BinaryUFunc]
+swiglu: Final[_BinaryUFunc]
 
 #: name -> ufunc, every ufunc above (aliases excluded).
 UFUNCS: Final[dict[str, np.ufunc]]
@@ -258,6 +260,8 @@ def sigmoid_focal_loss(
 # threads and configuration
 # --------------------------------------------------------------------------
 
+def glu_split(x: ArrayLike, axis: SupportsIndex = -1,
+              out: NDArray[Any] | None = None) -> NDArray[Any]: ...
 def get_num_threads() -> int: ...
 def set_num_threads(n: SupportsIndex | None) -> int: ...
 def num_threads(n: SupportsIndex | None) -> AbstractContextManager[None]: ...

@@ -134,6 +134,28 @@ def _bce_grad(z, y):
     return _where(y == 1, _dd.neg(sn), _dd.add_d(s, -y))
 
 
+def _gate(A, s, e0=0):
+    """A sigma(s) for a double-double A: A's exponent (frexp) and sigma's
+    (m 2**k where tiny) are applied by one ldexp, so neither a huge A nor
+    an s far below -708 over- or underflows on the way."""
+    m, e = np.frexp(A[0])
+    Am = (m, np.ldexp(A[1], -e))
+    ex = _Exp(s)
+    sig = _sig_pair(s, ex)[0]
+    far = ex.tiny & (s < 0)
+    v = _where(far, _dd.mul(Am, ex.m), _dd.mul(Am, sig))
+    return _dd.ldexp(v, np.where(far, ex.k, 0) + e + e0)
+
+
+def _glu(a, b):
+    return _gate(_pair(a), b)
+
+
+def _swiglu(a, b):
+    m, e = np.frexp(b)                          # a b cannot overflow as a m
+    return _gate(_dd.two_prod(a, m), a, e)
+
+
 # The same formulas in plain float64: the special values (non-finite inputs,
 # overflow, signs of zero results).
 def _n_sig(x):
@@ -175,6 +197,10 @@ _NAIVE = {
                                       _n_sig(x) * (1 + x * _n_sig(-x)))),
     "bce_with_logits": _n_bce,
     "bce_with_logits_grad": _n_bce_grad,
+    # sigma(b) > 0 for finite b: never 0 (glu(inf, -800) = inf)
+    "glu": lambda a, b: a * np.where(np.isneginf(b), 0.0, np.maximum(_n_sig(b), 5e-324)),
+    "swiglu": lambda a, b: np.where(np.isneginf(a), -0.0,
+                                    a * np.maximum(_n_sig(a), 5e-324)) * b,
 }
 
 _DD_FORMULAS = {
@@ -188,6 +214,8 @@ _DD_FORMULAS = {
     "silu_grad": _silu_grad,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
+    "glu": _glu,
+    "swiglu": _swiglu,
 }
 
 

@@ -262,6 +262,36 @@ UFUNCS = (
         cancellation={"float64": 2.0 ** -54, "longdouble": 0.25},
         monotone=tuple((y, ((-INF, INF, 1),)) for y in (0.0, 0.25, 0.5, 1.0)),
     ),
+    Ufunc(
+        "glu", 2, "gate",
+        "Gated linear unit on two arrays, a * sigmoid(b) (jax.nn.glu's and\n"
+        "torch.nn.functional.glu's product on halves already split; see\n"
+        "sigfast.glu_split).\n\n"
+        "sigmoid(b) is carried to about 2**-100 and the product rounded once:\n"
+        "within 1 ulp of the exact a*sigma(b), subnormal results included, and\n"
+        "finite wherever that is (no exp(-b) overflow: glu(1e308, -800) is\n"
+        "1e308*e**-800).  glu(a, -inf) = 0 with the sign of a, glu(inf, -inf) = nan.\n",
+        special=(((1.0, 0.0), 0.5), ((-0.0, 1.0), -0.0), ((2.0, INF), 2.0),
+                 ((3.0, -INF), 0.0), ((-3.0, -INF), -0.0), ((INF, -INF), NAN),
+                 ((INF, -800.0), INF), ((NAN, 1.0), NAN), ((1.0, NAN), NAN)),
+        # in a for fixed b: linear, slope sigma(b) > 0
+        monotone=((0.0, ((-INF, INF, 1),)), (-3.0, ((-INF, INF, 1),))),
+    ),
+    Ufunc(
+        "swiglu", 2, "gate",
+        "SwiGLU's gate, silu(a) * b = a * sigmoid(a) * b (torch:\n"
+        "F.silu(a) * b).\n\n"
+        "Formed as (a*b) * sigmoid(a) with a*b and sigmoid(a) carried to extra\n"
+        "precision and rounded once: within 1 ulp of the exact value and finite\n"
+        "wherever it is, even where a*b alone overflows (swiglu(-800, 1e308) is\n"
+        "about 2**-121).  swiglu(-inf, b) = silu(-inf)*b = -0.0*b.\n",
+        special=(((0.0, 5.0), 0.0), ((-0.0, 5.0), -0.0), ((INF, 2.0), INF),
+                 ((-INF, 2.0), -0.0), ((-INF, -2.0), 0.0), ((2.0, INF), INF),
+                 ((0.0, INF), NAN), ((NAN, 1.0), NAN), ((1.0, NAN), NAN)),
+        # in a for fixed b: silu's pieces, mirrored for b < 0
+        monotone=((1.0, ((-INF, SILU_MIN, -1), (SILU_MIN, INF, 1))),
+                  (-1.0, ((-INF, SILU_MIN, 1), (SILU_MIN, INF, -1)))),
+    ),
 )
 
 #: name -> entry

@@ -43,3 +43,7 @@ cdef double bce_with_logits_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_f32(float z, float y) noexcept nogil
 cdef double bce_with_logits_grad_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_grad_f32(float z, float y) noexcept nogil
+cdef double glu_f64(double a, double b) noexcept nogil
+cdef float glu_f32(float a, float b) noexcept nogil
+cdef double swiglu_f64(double a, double b) noexcept nogil
+cdef float swiglu_f32(float a, float b) noexcept nogil

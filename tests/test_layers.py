@@ -48,8 +48,9 @@ ALLOWED = {
                        "sigfast.losses._containers", "sigfast.losses._validate"},
     # compiled from cython_api.pyx.tp (its Python-level imports)
     "sigfast.cython_api": {"sigfast._dispatch", "sigfast._registry"},
+    "sigfast._split": {"sigfast._dispatch"},
     "sigfast": {"sigfast._dispatch", "sigfast._build_info", "sigfast._registry",
-                "sigfast._threads", "sigfast.losses", "sigfast._openmp"},
+                "sigfast._threads", "sigfast.losses", "sigfast._openmp", "sigfast._split"},
     # above the face: tools built on the public API
     "sigfast._selfcheck": {"sigfast", "sigfast._dispatch", "sigfast._ref",
                            "sigfast._registry", "sigfast._testing.inputs",

@@ -297,3 +297,19 @@ def test_logit_recipe_on_half_types(dt, eps):
     assert got.dtype == dt
     assert np.all(np.isfinite(got.astype(np.float32)))   # literal: inf at p = 1 for small eps
     assert half_ulp(got, exact, dt).max() <= HALF_BOUND
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gate_rows(dtype):
+    a = logits(dtype)
+    b = logits(dtype)[::-1].copy()
+    with np.errstate(all="ignore"):
+        close(sigfast.glu(a, b), a / (1 + np.exp(-b)), dtype)
+        close(sigfast.swiglu(a, b), a / (1 + np.exp(-a)) * b, dtype, rtol=6 * np.finfo(dtype).eps)
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    close(sigfast.glu(a, b), (ta * torch.sigmoid(tb)).numpy(), dtype)
+    close(sigfast.swiglu(a, b), (F.silu(ta) * tb).numpy(), dtype)
+    x = np.stack([a, b])
+    close(sigfast.glu_split(x, axis=0), F.glu(torch.from_numpy(x), dim=0).numpy(), dtype)

@@ -20,7 +20,8 @@ import numpy as np
 from sigfast import _dispatch, _registry
 
 #: binary ufunc -> the prefix of its fixed-target names here
-BINARY_PREFIX = {"bce_with_logits": "bce", "bce_with_logits_grad": "bce_grad"}
+BINARY_PREFIX = {"bce_with_logits": "bce", "bce_with_logits_grad": "bce_grad",
+                 "glu": "glu", "swiglu": "swiglu"}
 #: {name: [(lo, hi, +1 increasing / -1 decreasing), ...]}: the registry's
 #: monotone pieces; a binary function's per target y as "<prefix><y>"
 PIECES = {}

@@ -79,6 +79,10 @@ COMPARE = {c.name: c for c in [
     Compare("bce_with_logits_grad",
             lambda z, y, out: np.subtract(1 / (1 + np.exp(-z)), y, out=out),
             "1/(1+np.exp(-z)) - y"),
+    Compare("glu", lambda a, b, out: np.divide(a, 1 + np.exp(-b), out=out),
+            "a/(1+np.exp(-b))", {"torch": "glu"}),
+    Compare("swiglu", lambda a, b, out: np.multiply(a / (1 + np.exp(-a)), b, out=out),
+            "a/(1+np.exp(-a))*b", {"torch": "swiglu"}),
     Compare("binary_cross_entropy_with_logits",
             lambda z, y, out: np.mean(np.maximum(z, 0) - z * y
                                       + np.log1p(np.exp(-np.abs(z)))),
@@ -233,6 +237,10 @@ def _torch_candidate(torch, what, args, out):
             pub = {"log_sigmoid": F.logsigmoid, "softplus": F.softplus,
                    "silu": F.silu}[what]
             return lambda: pub(x)
+    if what == "glu":                   # a*torch.sigmoid(b), as users write it
+        return lambda: torch.mul(x, torch.sigmoid(ta[1]), out=to)
+    if what == "swiglu":                # F.silu(a)*b
+        return lambda: torch.mul(F.silu(x), ta[1], out=to)
     if what == "bce_none":
         y = ta[1]
         return lambda: F.binary_cross_entropy_with_logits(x, y, reduction="none")

@@ -397,3 +397,47 @@ cdef inline ld bce_with_logits_grad_ld(ld z, ld y) noexcept nogil:
         he = 0
         wl = 0
     return h + ((he + wl) - sl)
+
+
+cdef inline ld ld_gate(ld A, ld Al, ld s, int e) noexcept nogil:
+    # 2**e (A + Al) sigma(s), s finite: frexpl keeps A's products normal
+    # and finite, so only ldexpl's final scaling can round a second time.
+    # Below -AMAX (where the core clamps) sigma(s) = e**s = e**(s/2)**2 to
+    # far below the last bit, and |A| up to 2**emax still needs it: the core
+    # at s/2, squared (2**2kk (yh + yl)**2; below -2 AMAX every result is 0).
+    cdef ld yh, yl, m, mh, ml
+    cdef int kk, ea
+    if s < -SF_LD_AMAX:
+        yh = ld_sig_core(s * 0.5, &yl, &kk)
+        m = yh * yh
+        yl = ld_prod_err(yh, yh, m) + 2 * yh * yl
+        yh = m
+        kk = 2 * kk
+    else:
+        yh = ld_sig_core(s, &yl, &kk)
+    m = frexpl(A, &ea)
+    Al = ldexpl(Al, -ea)
+    mh = m * yh
+    ml = ld_prod_err(m, yh, mh) + (m * yl + Al * yh)
+    # (ml = 0: keeps the sign of a zero product)
+    return ldexpl(mh + ml if ml != 0 else mh, kk + ea + e)
+
+
+cdef inline ld glu_ld(ld a, ld b) noexcept nogil:
+    # a sigma(b) (gate.pxd); non-finite inputs take the plain product with
+    # sigma(-inf) = 0, sigma(inf) = 1
+    if not (fabsl(a) < INFINITY and fabsl(b) < INFINITY):
+        return a * (0 if b == -INFINITY else (1 if b == b else b))
+    return ld_gate(a, 0, b, 0)
+
+
+cdef inline ld swiglu_ld(ld a, ld b) noexcept nogil:
+    # (a b) sigma(a) with a b as two words, b's exponent moved into the
+    # final scaling so that a b cannot overflow (a = -800, b = 1e308)
+    cdef ld m, p
+    cdef int eb
+    if not (fabsl(a) < INFINITY and fabsl(b) < INFINITY):
+        return (-0.0 if a == -INFINITY else a) * b
+    m = frexpl(b, &eb)
+    p = a * m
+    return ld_gate(p, ld_prod_err(a, m, p), a, eb)

@@ -146,14 +146,16 @@ BENCH_SEED = 20240531
 
 
 def bench_inputs(name, dtype, n, seed=BENCH_SEED):
-    """Benchmark inputs: logits standard normal x 4; probabilities uniform in
-    (0.001, 0.999); targets 0 or 1 with probability 1/2.  ``name`` may also
+    """Benchmark inputs: logits standard normal x 4 (both inputs of a gate);
+    probabilities uniform in (0.001, 0.999); targets 0 or 1 with probability 1/2.  ``name`` may also
     be a loss from the registry (logits and targets)."""
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     if name in _registry.BY_NAME and _unit(name):
         return ((rng.random(n) * 0.998 + 0.001).astype(dtype),)
     z = (rng.standard_normal(n) * 4).astype(dtype)
+    if name in _registry.BY_NAME and _registry.BY_NAME[name].family == "gate":
+        return (z, (rng.standard_normal(n) * 4).astype(dtype))     # two logits
     if name in _registry.LOSSES or _binary(name):
         return (z, (rng.random(n) < 0.5).astype(dtype))
     return (z,)

@@ -58,6 +58,8 @@ EXACT = {
     "silu_grad": lambda x: _sig(x) * (1 + x * _sig(-x)),
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
+    "glu": lambda a, b: a * _sig(b),
+    "swiglu": lambda a, b: a * _sig(a) * b,
 }
 
 

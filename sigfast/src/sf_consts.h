@@ -86,4 +86,39 @@
 #define SF_SILU_F_XRARE (-85.0f)
 #define SF_SILU_F_XZERO (-109.0f)
 
+/* ---- the gates glu, swiglu (sigfast/_core/gate.pxd) ---- */
+
+/* a sigma(b) for b < GATE_FAR = -745 (where sigma(b) = e**b to 2**-1075
+ * relative, but the logistic core's clamp at -760 is reached while
+ * |a| e**b can still be a normal number for |a| up to 2**1024): the core
+ * runs at b + 700 (exact: an integer added to a number of larger
+ * magnitude) and the product is scaled by e**-700 = GATE_E700_HI +
+ * GATE_E700_LO (mpmath; the lo word is subnormal, 2**-64 of the hi word
+ * to within its 10 bits).  DBL_MIN: below it 2**(K+1) is not exact. */
+#define SF_GATE_FAR (-745.0)
+#define SF_GATE_SHIFT 700.0
+#define SF_GATE_E700_HI 9.85967654375977e-305
+#define SF_GATE_E700_LO 8.5e-322
+#define SF_GATE_DBL_MIN 0x1p-1022
+/* Scalings that keep every product but the last normal (gate.pxd): inputs
+ * below TINY are scaled up by 2**128, products of the swiglu inputs below
+ * TINY / above BIG by 2**+-600 (2**600 x 2**-450 and 2**-600 x 2**1000
+ * stay normal and finite). */
+#define SF_GATE_TINY 0x1p-900
+#define SF_GATE_BIG 0x1p1000
+#define SF_TWO600 0x1p600
+#define SF_TWOM600 0x1p-600
+/* The float64 gates' common lanes (gate.pxd): sigma's argument >= -707
+ * (2**(K+1) normal), |A| in [TINY, BIG], the result in [2**-1020, BIG]. */
+#define SF_GATE_SMIN (-707.0)
+#define SF_GATE_RMIN 0x1p-1020
+/* The float32 gates' fast lanes (gate.pxd): sigma's argument >= -87
+ * (2**(K+1) normal), |A| >= 2**-38 (|A| q0 normal and its FMA error exact
+ * for q0 >= 2**-64), the
+ * result in [2**-125, 2**127.99] (normal, finite). */
+#define SF_GATE_F_SMIN (-87.0f)
+#define SF_GATE_F_AMIN 0x1p-38f
+#define SF_GATE_F_RMIN 0x1p-125f
+#define SF_GATE_F_RMAX 0x1.fffffep127f
+
 #endif /* SF_CONSTS_H */
