@@ -600,3 +600,14 @@ def test_fused_pass_checks_its_operands(level):
     got = fused.bce_fused_pass(z, np.full(1, 0.5), one, one, 0.0, out, None, 1.0)
     assert got == pytest.approx(np.sum(sigfast.bce_with_logits(z, 0.5)), rel=1e-15)
     assert np.array_equal(out, sigfast.bce_with_logits(z, 0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_empty_input_with_empty_pos_weight(dtype):
+    # pos_weight of shape (0,) broadcasts against logits of shape (0, 0); the
+    # compiled pass's size check once rejected it (found by test_fuzz)
+    z = np.zeros((0, 0), dtype)
+    pw = np.zeros(0, dtype)
+    assert np.isnan(sigfast.binary_cross_entropy_with_logits(z, z, pos_weight=pw))
+    assert sigfast.binary_cross_entropy_with_logits(z, z, pos_weight=pw, reduction="sum") == 0
+    assert sigfast.binary_cross_entropy_with_logits_grad(z, z, pos_weight=pw).shape == (0, 0)
