@@ -8,6 +8,7 @@ against committed floors.
     python bench/check_ratios.py --targets            # the issue's targets only
     python bench/check_ratios.py --race               # also the fused loss vs jax.jit
                                                       # and PyTorch, one process each
+    python bench/check_ratios.py --funcs log1mexp --sizes 1e5,1e7   # a subset
 
 Every ratio is time(other) / time(sigfast), the median of per-round ratios
 of candidates timed interleaved in this one process (sigfast._bench), with
@@ -24,8 +25,8 @@ floors were written (--update), keyed "function/dtype/n/other".  The
 peers that are not installed are skipped with a note; measured ratios with no
 floor are shown but never fail.
 
-floors.json's "targets" are fixed goals (issue 20), not 0.8 x a measurement:
-a target row fails like a floor (ratio < target * margin); --update keeps
+floors.json's "targets" are fixed goals (issues 20 and 25), not 0.8 x a
+measurement: a target row fails like a floor (ratio < target * margin); --update keeps
 them.  A key may end in "@avx2": measured with sigfast, NumPy and PyTorch
 all held to AVX2 (SIGFAST_SIMD=avx2, ATEN_CPU_CAPABILITY=avx2,
 NPY_DISABLE_CPU_FEATURES), in a child process, since those are read at
@@ -167,17 +168,29 @@ def main(argv=None):
                     help="measure and check only floors.json's targets (issue 20), every level")
     ap.add_argument("--race", action="store_true",
                     help="also check the race:* rows (bench/loss_race.py, ~10 min)")
+    ap.add_argument("--funcs", help="comma-separated functions (default: all)")
+    ap.add_argument("--sizes", help="comma-separated sizes, e.g. 1e5,1e7 (default: "
+                    f"{FULL_SIZES}; --quick: {QUICK_SIZES})")
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
                     help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
+    if args.update and (args.funcs or args.sizes):
+        ap.error("--update re-measures every floor: not with --funcs or --sizes")
 
     t0 = time.perf_counter()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.sizes:
+        sizes = [int(float(s)) for s in args.sizes.split(",")]
     rounds = args.rounds or (5 if args.quick else 9)
     wanted = [p for p in args.peers.split(",") if p]
     have = _bench.available_peers(wanted)
     peers = list(have)
     funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
+    if args.funcs:
+        unknown = sorted(set(args.funcs.split(",")) - set(funcs))
+        if unknown:
+            ap.error(f"unknown function(s): {', '.join(unknown)}")
+        funcs = [f for f in funcs if f in args.funcs.split(",")]
     prog = _bench.Progress()
 
     if args.targets:

@@ -167,6 +167,7 @@ softplus: Final[_UnaryUFunc]
 logit: Final[_UnaryUFunc]
 silu: Final[_UnaryUFunc]
 silu_grad: Final[_UnaryUFunc]
+log1mexp: Final[_UnaryUFunc]
 bce_with_logits: Final[_BinaryUFunc]
 bce_with_logits_grad: Final[_BinaryUFunc]
 

@@ -31,6 +31,7 @@ from . import _dd, _registry
 _TINY_ARG = 600.0
 #: |x| beyond this gives exp(-|x|) * |x| far below the smallest subnormal.
 _X_CLIP = 1e4
+_LN2 = 0.6931471805599453
 
 
 def _pair(a):
@@ -134,6 +135,22 @@ def _bce_grad(z, y):
     return _where(y == 1, _dd.neg(sn), _dd.add_d(s, -y))
 
 
+def _log1mexp(x):
+    # Maechler's two branches: log(-expm1(x)) for x > -ln2, log1p(-e**x)
+    # below; -e**x itself (scaled once) where e**x < 2**-865.
+    xc = np.minimum(x, 0.0)
+    near = np.where(xc > -_LN2, xc, -1.0)
+    m, k = _dd.exp_parts(np.where(xc > -_LN2, -1.0, xc))
+    # -expm1(x) = -x to 2**-500 for |x| < 2**-500 (_dd.expm1 scales its
+    # argument by 2**-10, which would drop a subnormal x's bits)
+    w = _dd.neg(_dd.expm1(_pair(near)))
+    w = _where(near > -2.0 ** -500, _pair(-near), w)
+    a = _dd.log(w)
+    b = _dd.log1p(_dd.neg(_dd.ldexp(m, k)))
+    far = _dd.neg(_dd.ldexp(m, k))
+    return _where(xc > -_LN2, a, _where(xc < -_TINY_ARG, far, b))
+
+
 # The same formulas in plain float64: the special values (non-finite inputs,
 # overflow, signs of zero results).
 def _n_sig(x):
@@ -173,6 +190,8 @@ _NAIVE = {
     "silu_grad": lambda x: np.where(
         np.isposinf(x), 1.0, np.where(np.isneginf(x), -0.0,
                                       _n_sig(x) * (1 + x * _n_sig(-x)))),
+    "log1mexp": lambda x: np.where(x > 0, np.nan, np.where(
+        x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))),
     "bce_with_logits": _n_bce,
     "bce_with_logits_grad": _n_bce_grad,
 }
@@ -186,6 +205,7 @@ _DD_FORMULAS = {
     "logit": _logit,
     "silu": _silu,
     "silu_grad": _silu_grad,
+    "log1mexp": _log1mexp,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
 }

@@ -38,6 +38,10 @@ cdef float silu_f32(float x) noexcept nogil
 cdef double silu_grad_f64(double x) noexcept nogil
 cdef float silu_grad_f32(float x) noexcept nogil
 
+# log(1 - exp(x)), x <= 0
+cdef double log1mexp_f64(double x) noexcept nogil
+cdef float log1mexp_f32(float x) noexcept nogil
+
 # binary cross-entropy from logits z and targets y (elementwise)
 cdef double bce_with_logits_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_f32(float z, float y) noexcept nogil

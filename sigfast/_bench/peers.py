@@ -38,6 +38,16 @@ def _np_bce(z, y, out):
                   out=out)
 
 
+def _np_log1mexp(x, out):
+    # Maechler's two branches, as NumPy users write them (both evaluated)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(x > -0.6931471805599453, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+    if out is None:
+        return r
+    np.copyto(out, r)
+    return out
+
+
 class Compare:
     """The comparisons of one sigfast function.
 
@@ -73,6 +83,8 @@ COMPARE = {c.name: c for c in [
     Compare("silu", lambda x, out: np.divide(x, 1 + np.exp(-x), out=out),
             "x/(1+np.exp(-x))", {"torch": "silu", "jax": "silu"}),
     Compare("silu_grad", _np_silu_grad, "s=1/(1+np.exp(-x)); s*(1+x*(1-s))"),
+    Compare("log1mexp", _np_log1mexp,
+            "np.where(x > -ln2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))"),
     Compare("bce_with_logits", _np_bce,
             "np.maximum(z,0) - z*y + np.log1p(np.exp(-np.abs(z)))",
             {"torch": "bce_none"}),

@@ -2,7 +2,8 @@
 
 Functions whose registry domain is ``"unit"`` (logit,
 sigmoid_grad_from_output) get probabilities; every other unary function gets
-real numbers; binary functions get (logits, targets).
+real numbers (log1mexp, domain ``"nonpositive"``: mostly -|x|); binary
+functions get (logits, targets).
 """
 import numpy as np
 
@@ -17,6 +18,10 @@ def _binary(name):
     return _registry.BY_NAME[name].nin == 2
 
 
+def _nonpositive(name):
+    return _registry.BY_NAME[name].domain == "nonpositive"
+
+
 def typical(name, dtype, n, seed=0):
     """Typical-range inputs (a tuple of arrays): standard normal x 6 (or
     uniform [0, 1) probabilities); targets uniform in [0, 1) with a third
@@ -29,7 +34,7 @@ def typical(name, dtype, n, seed=0):
         y = rng.uniform(0, 1, n).astype(dtype)
         y[: n // 3] = np.round(y[: n // 3])
         return x, y
-    return (x,)
+    return (-np.abs(x),) if _nonpositive(name) else (x,)
 
 
 #: Points where the family's formulas switch, saturate or go subnormal.
@@ -96,6 +101,8 @@ def whole_range(name, dtype, n, seed=0):
     if ld:
         parts = [_random_low_bits(a, rng) for a in parts[:3]] + [parts[3], longdouble_cutoffs()]
     xs = np.concatenate(parts)
+    if _nonpositive(name):          # one input in 16 stays positive (NaN)
+        xs = np.where(np.arange(xs.size) % 16 == 0, xs, -np.abs(xs))
     with np.errstate(over="ignore"):
         xs = xs.astype(dtype)
     return xs[np.isfinite(xs)]

@@ -46,6 +46,17 @@ def _bce_grad(z, y):
     return _sig(z) - y
 
 
+def _log1mexp(x):
+    if x > 0:
+        return mpmath.nan
+    if x == 0:
+        return -mpmath.inf
+    if x < -mpmath.log(2):
+        # 1 - e**x at PREC bits would drop e**x < 2**-PREC
+        return mpmath.log1p(-mpmath.exp(x))
+    return mpmath.log(-mpmath.expm1(x))
+
+
 #: registry name -> exact formula on mpf arguments
 EXACT = {
     "sigmoid": _sig,
@@ -56,6 +67,7 @@ EXACT = {
     "logit": _logit,
     "silu": lambda x: x * _sig(x),
     "silu_grad": lambda x: _sig(x) * (1 + x * _sig(-x)),
+    "log1mexp": _log1mexp,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
 }
