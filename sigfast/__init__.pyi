@@ -170,6 +170,7 @@ silu_grad: Final[_UnaryUFunc]
 log1mexp: Final[_UnaryUFunc]
 bce_with_logits: Final[_BinaryUFunc]
 bce_with_logits_grad: Final[_BinaryUFunc]
+logit_eps: Final[_BinaryUFunc]
 
 #: name -> ufunc, every ufunc above (aliases excluded).
 UFUNCS: Final[dict[str, np.ufunc]]

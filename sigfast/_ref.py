@@ -104,6 +104,13 @@ def _logit(p):
     return _where(q < 0.3, a, b)
 
 
+def _clamp_eps(p, eps):
+    # PyTorch's clamp of torch.logit(p, eps), 1 - eps in p's type
+    hi = (np.ones_like(eps) - eps).astype(eps.dtype)
+    z = np.where(p < eps, eps, np.where(p > hi, hi, p))
+    return np.where(eps < 0, p, np.where(np.isnan(eps), eps, z))
+
+
 def _silu(x):
     ex = _Exp(x)
     s = _sig_pair(x, ex)[0]
@@ -194,6 +201,7 @@ _NAIVE = {
         x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))),
     "bce_with_logits": _n_bce,
     "bce_with_logits_grad": _n_bce_grad,
+    "logit_eps": lambda p, eps: _n_logit(_clamp_eps(p, eps)),
 }
 
 _DD_FORMULAS = {
@@ -208,7 +216,21 @@ _DD_FORMULAS = {
     "log1mexp": _log1mexp,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
+    "logit_eps": lambda p, eps: _logit(_clamp_eps(p, eps)),
 }
+
+
+def prepare_args(name, args):
+    """The arguments as the kernels see them: logit_eps's clamp is done in
+    the computing type (float32 for float16/float32 input, 1 - eps rounded
+    there), the exact formula then takes the clamped p with eps = -1."""
+    if name != "logit_eps":
+        return args
+    arrays = [np.asarray(a) for a in args]
+    dt = np.result_type(*[a.dtype for a in arrays], np.float32)
+    p, eps = np.broadcast_arrays(*[a.astype(dt) for a in arrays])
+    with np.errstate(invalid="ignore"):
+        return _clamp_eps(p, eps), np.full_like(p, -1.0)
 
 
 def _exact(name):
@@ -216,6 +238,7 @@ def _exact(name):
     naive = _NAIVE[name]
 
     def f(*args):
+        args = prepare_args(name, args)
         args = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in args])
         with np.errstate(all="ignore"):
             finite = np.logical_and.reduce([np.isfinite(a) for a in args])

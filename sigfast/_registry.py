@@ -288,6 +288,23 @@ UFUNCS = (
         cancellation={"float64": 2.0 ** -54, "longdouble": 0.25},
         monotone=tuple((y, ((-INF, INF, 1),)) for y in (0.0, 0.25, 0.5, 1.0)),
     ),
+    Ufunc(
+        "logit_eps", 2, "logit",
+        "PyTorch's torch.logit(p, eps): logit(z), z = p clamped to [eps, 1 - eps].\n\n"
+        "As PyTorch: z = eps where p < eps, else 1 - eps where p > 1 - eps (1 - eps\n"
+        "rounded in the computing type), else p; eps < 0 is PyTorch's eps=None (no\n"
+        "clamp).  A NaN eps gives NaN (PyTorch: no clamp).  logit(z) is\n"
+        "sigfast.logit's (within one ulp; PyTorch rounds z / (1 - z) first).\n"
+        "A scalar eps broadcasts.\n",
+        domain="unit",
+        special=(((0.5, 0.1), 0.0), ((0.0, -1.0), -INF), ((1.0, -1.0), INF),
+                 ((0.0, 0.0), -INF), ((2.0, -1.0), NAN), ((NAN, 0.25), NAN),
+                 ((0.75, 0.5), 0.0), ((0.25, NAN), NAN), ((0.0, 1.0), INF),
+                 ((1.0, 1.0), -INF)),
+        # in p, for fixed eps: non-decreasing (constant where clamped)
+        monotone=((0.0, ((0.0, 1.0, 1),)), (0.25, ((-INF, INF, 1),)),
+                  (0.1015625, ((-INF, INF, 1),))),
+    ),
 )
 
 #: name -> entry

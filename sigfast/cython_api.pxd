@@ -47,3 +47,7 @@ cdef double bce_with_logits_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_f32(float z, float y) noexcept nogil
 cdef double bce_with_logits_grad_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_grad_f32(float z, float y) noexcept nogil
+
+# torch.logit(p, eps): logit of p clamped to [eps, 1 - eps] (eps < 0: none)
+cdef double logit_eps_f64(double p, double eps) noexcept nogil
+cdef float logit_eps_f32(float p, float eps) noexcept nogil

@@ -48,6 +48,11 @@ def _np_log1mexp(x, out):
     return out
 
 
+def _np_logit_eps(p, eps, out):
+    z = np.clip(p, eps, 1 - eps)
+    return np.log(z / (1 - z), out=out)
+
+
 class Compare:
     """The comparisons of one sigfast function.
 
@@ -91,6 +96,8 @@ COMPARE = {c.name: c for c in [
     Compare("bce_with_logits_grad",
             lambda z, y, out: np.subtract(1 / (1 + np.exp(-z)), y, out=out),
             "1/(1+np.exp(-z)) - y"),
+    Compare("logit_eps", _np_logit_eps, "z = np.clip(p, eps, 1-eps); np.log(z/(1-z))",
+            {"torch": "logit_eps"}),
     Compare("binary_cross_entropy_with_logits",
             lambda z, y, out: np.mean(np.maximum(z, 0) - z * y
                                       + np.log1p(np.exp(-np.abs(z)))),
@@ -245,6 +252,10 @@ def _torch_candidate(torch, what, args, out):
             pub = {"log_sigmoid": F.logsigmoid, "softplus": F.softplus,
                    "silu": F.silu}[what]
             return lambda: pub(x)
+    if what == "logit_eps":
+        # PyTorch's eps is one number; the bench's second operand is an array
+        eps = float(args[1].flat[0]) if args[1].size else 1e-6
+        return lambda: torch.logit(x, eps, out=to)
     if what == "bce_none":
         y = ta[1]
         return lambda: F.binary_cross_entropy_with_logits(x, y, reduction="none")

@@ -188,3 +188,29 @@ cdef inline sf_vf logit_f32(sf_vf p) noexcept nogil:
         out = sf_vf_sel(sf_vf_eq(p, one), sf_vf_set(INFINITY), out)
         out = sf_vf_sel(sf_vfm_or(sf_vf_lt(p, zero), sf_vf_lt(one, p)), sf_vf_set(NAN), out)
     return out
+
+
+# ---- logit_eps: PyTorch's torch.logit(p, eps) ------------------------------------
+# z = p < eps ? eps : (p > 1 - eps ? 1 - eps : p), 1 - eps rounded in the
+# lane's type, then logit(z) (exact: the clamp moves no bits).  eps < 0
+# means no clamp (PyTorch's eps=None).  A NaN eps gives NaN, as a NaN in
+# any argument of a sigfast ufunc does (PyTorch, whose eps is a Python
+# float, clamps nothing then).  The order of the two tests is PyTorch's:
+# for eps > 1/2 (lo > hi) every p below eps gives eps.
+
+cdef inline sf_vd clamp_eps_f64(sf_vd p, sf_vd eps) noexcept nogil:
+    cdef sf_vd hi = sf_vd_sub(sf_vd_set(1.0), eps)
+    cdef sf_vd z = sf_vd_sel(sf_vd_lt(p, eps), eps, sf_vd_sel(sf_vd_lt(hi, p), hi, p))
+    z = sf_vd_sel(sf_vd_ne(eps, eps), eps, z)
+    return sf_vd_sel(sf_vd_lt(eps, sf_vd_set(0.0)), p, z)
+
+
+cdef inline sf_vd logit_eps_f64(sf_vd p, sf_vd eps) noexcept nogil:
+    return logit_f64(clamp_eps_f64(p, eps))
+
+
+cdef inline sf_vf logit_eps_f32(sf_vf p, sf_vf eps) noexcept nogil:
+    cdef sf_vf hi = sf_vf_sub(sf_vf_set(1.0), eps)
+    cdef sf_vf z = sf_vf_sel(sf_vf_lt(p, eps), eps, sf_vf_sel(sf_vf_lt(hi, p), hi, p))
+    z = sf_vf_sel(sf_vf_ne(eps, eps), eps, z)
+    return logit_f32(sf_vf_sel(sf_vf_lt(eps, sf_vf_set(0.0)), p, z))

@@ -432,3 +432,13 @@ cdef inline ld log1mexp_ld(ld x) noexcept nogil:
         ew = ew - 1
     yh = ld_log_ratio(1, 0, B, Bl, <ld>(-ew), &yl)
     return -(yh + yl)
+
+
+cdef inline ld logit_eps_ld(ld p, ld eps) noexcept nogil:
+    # PyTorch's clamp (sigfast/_core/logit.pxd), then logit
+    cdef ld hi = 1 - eps
+    if eps != eps:
+        return eps
+    if eps >= 0:
+        p = eps if p < eps else (hi if p > hi else p)
+    return logit_ld(p)

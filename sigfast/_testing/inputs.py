@@ -1,9 +1,9 @@
 """Input generators, one family, keyed by registry name.
 
 Functions whose registry domain is ``"unit"`` (logit,
-sigmoid_grad_from_output) get probabilities; every other unary function gets
-real numbers (log1mexp, domain ``"nonpositive"``: mostly -|x|); binary
-functions get (logits, targets).
+sigmoid_grad_from_output, logit_eps with eps = 1e-6) get probabilities;
+every other unary function gets real numbers (log1mexp, domain
+``"nonpositive"``: mostly -|x|); binary functions get (logits, targets).
 """
 import numpy as np
 
@@ -28,7 +28,9 @@ def typical(name, dtype, n, seed=0):
     rounded to {0, 1}."""
     rng = np.random.default_rng(seed)
     if _unit(name):
-        return (rng.uniform(0, 1, n).astype(dtype),)
+        p = rng.uniform(0, 1, n).astype(dtype)
+        # logit_eps: the clamp's eps, a typical 1e-6
+        return (p, np.full(n, 1e-6, dtype)) if _binary(name) else (p,)
     x = (rng.standard_normal(n) * 6).astype(dtype)
     if _binary(name):
         y = rng.uniform(0, 1, n).astype(dtype)
@@ -133,6 +135,9 @@ def check_points(name, dtype, seed=12345):
             0.5 + np.linspace(-1e-3, 1e-3, 41),
             [0.0, 0.5, 1.0],
         ]).astype(dt)
+        if _binary(name):      # logit_eps: eps none, tiny, typical, 1/4
+            eps = rng.choice(np.array([-1.0, 0.0, 1e-6, 1e-3, 0.25]), p.size).astype(dt)
+            return (p, eps)
         return (p,)
     lim = 105.0 if dt == np.float32 else 750.0
     x = np.concatenate([
@@ -154,12 +159,14 @@ BENCH_SEED = 20240531
 
 def bench_inputs(name, dtype, n, seed=BENCH_SEED):
     """Benchmark inputs: logits standard normal x 4; probabilities uniform in
-    (0.001, 0.999); targets 0 or 1 with probability 1/2.  ``name`` may also
+    (0.001, 0.999) (logit_eps: with eps = 1e-6); targets 0 or 1 with
+    probability 1/2.  ``name`` may also
     be a loss from the registry (logits and targets)."""
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     if name in _registry.BY_NAME and _unit(name):
-        return ((rng.random(n) * 0.998 + 0.001).astype(dtype),)
+        p = (rng.random(n) * 0.998 + 0.001).astype(dtype)
+        return (p, np.full(n, 1e-6, dtype)) if _binary(name) else (p,)   # logit_eps
     z = (rng.standard_normal(n) * 4).astype(dtype)
     if name in _registry.LOSSES or _binary(name):
         return (z, (rng.random(n) < 0.5).astype(dtype))
