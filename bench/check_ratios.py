@@ -26,8 +26,8 @@ floors were written (--update), keyed "function/dtype/n/other".  The
 peers that are not installed are skipped with a note; measured ratios with no
 floor are shown but never fail.
 
-floors.json's "targets" are fixed goals (issue 20), not 0.8 x a measurement:
-a target row fails like a floor (ratio < target * margin); --update keeps
+floors.json's "targets" are fixed goals (issues 20 and 25), not 0.8 x a
+measurement: a target row fails like a floor (ratio < target * margin); --update keeps
 them.  A key may end in "@avx2": measured with sigfast, NumPy and PyTorch
 all held to AVX2 (SIGFAST_SIMD=avx2, ATEN_CPU_CAPABILITY=avx2,
 NPY_DISABLE_CPU_FEATURES), in a child process, since those are read at
@@ -176,6 +176,8 @@ def main(argv=None):
     ap.add_argument("--malloc", choices=("tuned", "default"), default="tuned",
                     help="glibc malloc settings (handled at start-up by re-exec)")
     args = ap.parse_args(argv)
+    if args.update and (args.funcs or args.sizes):
+        ap.error("--update re-measures every floor: not with --funcs or --sizes")
 
     t0 = time.perf_counter()
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
@@ -187,7 +189,10 @@ def main(argv=None):
     peers = list(have)
     funcs = _bench.UFUNC_NAMES + _bench.LOSS_NAMES
     if args.funcs:
-        funcs = [f for f in args.funcs.split(",") if f]
+        unknown = sorted(set(args.funcs.split(",")) - set(funcs))
+        if unknown:
+            ap.error(f"unknown function(s): {', '.join(unknown)}")
+        funcs = [f for f in funcs if f in args.funcs.split(",")]
     prog = _bench.Progress()
 
     if args.targets:

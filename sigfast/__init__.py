@@ -9,8 +9,9 @@ ml_dtypes is installed; broadcasting, ``out=``, ``where=``):
 ``expit``, ``log_expit`` and ``logit`` resolve integer and bool inputs to
 float64 as scipy.special does (``expit`` and ``log_expit`` are separate
 ufunc objects for that); the other names follow NumPy's rule, as np.exp.
-* ``silu``, ``silu_grad``
+* ``silu``, ``silu_grad``, ``log1mexp`` (log(1 - exp(x)), x <= 0)
 * ``bce_with_logits(z, y)``, ``bce_with_logits_grad(z, y)``
+* ``logit_eps(p, eps)``: PyTorch's ``torch.logit(p, eps)``
 
 Losses: ``binary_cross_entropy_with_logits`` (and ``_grad``,
 ``_loss_and_grad``), ``binary_cross_entropy``, ``sigmoid_focal_loss``.

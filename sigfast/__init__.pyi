@@ -167,10 +167,12 @@ softplus: Final[_UnaryUFunc]
 logit: Final[_UnaryUFunc]
 silu: Final[_UnaryUFunc]
 silu_grad: Final[_UnaryUFunc]
+log1mexp: Final[_UnaryUFunc]
 bce_with_logits: Final[_BinaryUFunc]
 bce_with_logits_grad: Final[_BinaryUFunc]
 glu: Final[_BinaryUFunc]
 swiglu: Final[_BinaryUFunc]
+logit_eps: Final[_BinaryUFunc]
 
 #: name -> ufunc, every ufunc above (aliases excluded).
 UFUNCS: Final[dict[str, np.ufunc]]

@@ -31,6 +31,7 @@ from . import _dd, _registry
 _TINY_ARG = 600.0
 #: |x| beyond this gives exp(-|x|) * |x| far below the smallest subnormal.
 _X_CLIP = 1e4
+_LN2 = 0.6931471805599453
 
 
 def _pair(a):
@@ -103,6 +104,13 @@ def _logit(p):
     return _where(q < 0.3, a, b)
 
 
+def _clamp_eps(p, eps):
+    # PyTorch's clamp of torch.logit(p, eps), 1 - eps in p's type
+    hi = (np.ones_like(eps) - eps).astype(eps.dtype)
+    z = np.where(p < eps, eps, np.where(p > hi, hi, p))
+    return np.where(eps < 0, p, np.where(np.isnan(eps), eps, z))
+
+
 def _silu(x):
     ex = _Exp(x)
     s = _sig_pair(x, ex)[0]
@@ -154,6 +162,20 @@ def _glu(a, b):
 def _swiglu(a, b):
     m, e = np.frexp(b)                          # a b cannot overflow as a m
     return _gate(_dd.two_prod(a, m), a, e)
+def _log1mexp(x):
+    # Maechler's two branches: log(-expm1(x)) for x > -ln2, log1p(-e**x)
+    # below; -e**x itself (scaled once) where e**x < 2**-865.
+    xc = np.minimum(x, 0.0)
+    near = np.where(xc > -_LN2, xc, -1.0)
+    m, k = _dd.exp_parts(np.where(xc > -_LN2, -1.0, xc))
+    # -expm1(x) = -x to 2**-500 for |x| < 2**-500 (_dd.expm1 scales its
+    # argument by 2**-10, which would drop a subnormal x's bits)
+    w = _dd.neg(_dd.expm1(_pair(near)))
+    w = _where(near > -2.0 ** -500, _pair(-near), w)
+    a = _dd.log(w)
+    b = _dd.log1p(_dd.neg(_dd.ldexp(m, k)))
+    far = _dd.neg(_dd.ldexp(m, k))
+    return _where(xc > -_LN2, a, _where(xc < -_TINY_ARG, far, b))
 
 
 # The same formulas in plain float64: the special values (non-finite inputs,
@@ -195,12 +217,15 @@ _NAIVE = {
     "silu_grad": lambda x: np.where(
         np.isposinf(x), 1.0, np.where(np.isneginf(x), -0.0,
                                       _n_sig(x) * (1 + x * _n_sig(-x)))),
+    "log1mexp": lambda x: np.where(x > 0, np.nan, np.where(
+        x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))),
     "bce_with_logits": _n_bce,
     "bce_with_logits_grad": _n_bce_grad,
     # sigma(b) > 0 for finite b: never 0 (glu(inf, -800) = inf)
     "glu": lambda a, b: a * np.where(np.isneginf(b), 0.0, np.maximum(_n_sig(b), 5e-324)),
     "swiglu": lambda a, b: np.where(np.isneginf(a), -0.0,
                                     a * np.maximum(_n_sig(a), 5e-324)) * b,
+    "logit_eps": lambda p, eps: _n_logit(_clamp_eps(p, eps)),
 }
 
 _DD_FORMULAS = {
@@ -212,11 +237,26 @@ _DD_FORMULAS = {
     "logit": _logit,
     "silu": _silu,
     "silu_grad": _silu_grad,
+    "log1mexp": _log1mexp,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
     "glu": _glu,
     "swiglu": _swiglu,
+    "logit_eps": lambda p, eps: _logit(_clamp_eps(p, eps)),
 }
+
+
+def prepare_args(name, args):
+    """The arguments as the kernels see them: logit_eps's clamp is done in
+    the computing type (float32 for float16/float32 input, 1 - eps rounded
+    there), the exact formula then takes the clamped p with eps = -1."""
+    if name != "logit_eps":
+        return args
+    arrays = [np.asarray(a) for a in args]
+    dt = np.result_type(*[a.dtype for a in arrays], np.float32)
+    p, eps = np.broadcast_arrays(*[a.astype(dt) for a in arrays])
+    with np.errstate(invalid="ignore"):
+        return _clamp_eps(p, eps), np.full_like(p, -1.0)
 
 
 def _exact(name):
@@ -224,6 +264,7 @@ def _exact(name):
     naive = _NAIVE[name]
 
     def f(*args):
+        args = prepare_args(name, args)
         args = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in args])
         with np.errstate(all="ignore"):
             finite = np.logical_and.reduce([np.isfinite(a) for a in args])

@@ -67,8 +67,10 @@ class Ufunc:
         int8 and uint8 and float32 for int16 and uint16 (as np.exp).  It is
         the main ufunc itself when ``scipy == name`` (``logit``).
     domain
-        ``"real"`` (any float; tests sweep the whole finite range) or
-        ``"unit"`` (a probability in [0, 1]; NaN outside).
+        ``"real"`` (any float; tests sweep the whole finite range),
+        ``"unit"`` (a probability in [0, 1]; NaN outside) or
+        ``"nonpositive"`` (x <= 0, NaN above: the inputs are mostly -|x|,
+        with a few positive ones).
     special
         ``((args, expected), ...)``: exact results, compared bit for bit (so
         ``-0.0`` is checked), in every dtype.
@@ -78,6 +80,11 @@ class Ufunc:
         65536 inputs).  Default 1 ulp (float32 and float64); the measured
         float32 maxima over all 2**32 inputs are in tests/test_accuracy.py
         (DENSE_MAX).
+    wide32
+        True when the float32 loop evaluates the float64 formula on widened
+        inputs and rounds once (the family then defines ``<name>_f64``
+        only): for a float32 result that needs float64's extra bits (a
+        cancellation float32 words cannot carry cheaply; ``log1mexp``).
     cancellation
         For a result that is a difference ``f(z) - y`` which cancels where
         ``f(z) ~ y``: ``{dtype: c}``, an absolute error of ``c * |y|``
@@ -113,7 +120,8 @@ class Ufunc:
 
     def __init__(self, name, nin, family, doc, *, aliases=(), domain="real",
                  special=(), max_ulp=None, cancellation=None, monotone=(),
-                 scipy=None, nan_iff_nan=None, subnormal_tail=None, dense_max32=None):
+                 scipy=None, wide32=False, nan_iff_nan=None, subnormal_tail=None,
+                 dense_max32=None):
         self.name = name
         self.nin = nin
         self.family = family
@@ -125,6 +133,7 @@ class Ufunc:
         self.max_ulp = dict(max_ulp or {"float32": 1.0, "float64": 1.0,
                                         "longdouble": 2.0, "bfloat16": 1.0})
         self.cancellation = cancellation
+        self.wide32 = wide32
         self.monotone = tuple(monotone)
         self.nan_iff_nan = nan_iff_nan
         self.subnormal_tail = subnormal_tail
@@ -238,6 +247,23 @@ UFUNCS = (
                   (SILU_GRAD_EXT, INF, -1)),
     ),
     Ufunc(
+        "log1mexp", 1, "log1mexp",
+        "log(1 - exp(x)) for x <= 0, stable at both ends.\n\n"
+        "Maechler's two regimes, -expm1 near 0 and log1p(-exp(x)) below, blended\n"
+        "without a branch; within one ulp.  log1mexp(0) = -inf, log1mexp(-inf) = -0.0\n"
+        "(the limit, approached from below), NaN for x > 0.  Unlike np.log, no\n"
+        "floating-point flag is raised for x > 0 or x = 0 (sigfast's loops never\n"
+        "raise one).\n\n"
+        ">>> sigfast.log1mexp([-1.0, -1e-20])\narray([ -0.45867515, -46.05170186])\n",
+        wide32=True, domain="nonpositive",
+        # NaN for x > 0 too; -e**x, subnormal below -708 (-87 in float32);
+        # float32 is the float64 formula rounded once
+        nan_iff_nan=False, subnormal_tail=True, dense_max32=0.5,
+        special=(((0.0,), -INF), ((-0.0,), -INF), ((-INF,), -0.0), ((1.0,), NAN),
+                 ((INF,), NAN), ((NAN,), NAN), ((-20000.0,), -0.0)),
+        monotone=((-INF, 0.0, -1),),
+    ),
+    Ufunc(
         "bce_with_logits", 2, "bce",
         "Elementwise binary cross-entropy from logits z and targets y:\n"
         "-(y log sigma(z) + (1 - y) log sigma(-z)).\n\n"
@@ -291,6 +317,23 @@ UFUNCS = (
         # in a for fixed b: silu's pieces, mirrored for b < 0
         monotone=((1.0, ((-INF, SILU_MIN, -1), (SILU_MIN, INF, 1))),
                   (-1.0, ((-INF, SILU_MIN, 1), (SILU_MIN, INF, -1)))),
+    ),
+    Ufunc(
+        "logit_eps", 2, "logit",
+        "PyTorch's torch.logit(p, eps): logit(z), z = p clamped to [eps, 1 - eps].\n\n"
+        "As PyTorch: z = eps where p < eps, else 1 - eps where p > 1 - eps (1 - eps\n"
+        "rounded in the computing type), else p; eps < 0 is PyTorch's eps=None (no\n"
+        "clamp).  A NaN eps gives NaN (PyTorch: no clamp).  logit(z) is\n"
+        "sigfast.logit's (within one ulp; PyTorch rounds z / (1 - z) first).\n"
+        "A scalar eps broadcasts.\n",
+        domain="unit",
+        special=(((0.5, 0.1), 0.0), ((0.0, -1.0), -INF), ((1.0, -1.0), INF),
+                 ((0.0, 0.0), -INF), ((2.0, -1.0), NAN), ((NAN, 0.25), NAN),
+                 ((0.75, 0.5), 0.0), ((0.25, NAN), NAN), ((0.0, 1.0), INF),
+                 ((1.0, 1.0), -INF)),
+        # in p, for fixed eps: non-decreasing (constant where clamped)
+        monotone=((0.0, ((0.0, 1.0, 1),)), (0.25, ((-INF, INF, 1),)),
+                  (0.1015625, ((-INF, INF, 1),))),
     ),
 )
 

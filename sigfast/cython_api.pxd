@@ -38,6 +38,10 @@ cdef float silu_f32(float x) noexcept nogil
 cdef double silu_grad_f64(double x) noexcept nogil
 cdef float silu_grad_f32(float x) noexcept nogil
 
+# log(1 - exp(x)), x <= 0
+cdef double log1mexp_f64(double x) noexcept nogil
+cdef float log1mexp_f32(float x) noexcept nogil
+
 # binary cross-entropy from logits z and targets y (elementwise)
 cdef double bce_with_logits_f64(double z, double y) noexcept nogil
 cdef float bce_with_logits_f32(float z, float y) noexcept nogil
@@ -47,3 +51,7 @@ cdef double glu_f64(double a, double b) noexcept nogil
 cdef float glu_f32(float a, float b) noexcept nogil
 cdef double swiglu_f64(double a, double b) noexcept nogil
 cdef float swiglu_f32(float a, float b) noexcept nogil
+
+# torch.logit(p, eps): logit of p clamped to [eps, 1 - eps] (eps < 0: none)
+cdef double logit_eps_f64(double p, double eps) noexcept nogil
+cdef float logit_eps_f32(float p, float eps) noexcept nogil

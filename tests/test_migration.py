@@ -44,6 +44,9 @@ def test_numpy_expressions(dtype):
         close(sigfast.logit(p), np.log(p / (1 - p)), dtype, atol=8 * RTOL[dtype])
         bce = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
         close(sigfast.bce_with_logits(x, y), bce, dtype, atol=8 * RTOL[dtype])
+        xn = -np.abs(x)
+        close(sigfast.log1mexp(xn), np.where(xn > -np.log(2), np.log(-np.expm1(xn)),
+                                             np.log1p(-np.exp(xn))), dtype)
 
 
 def test_where_idiom_leaves_initialised_out():

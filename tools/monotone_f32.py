@@ -19,7 +19,7 @@ import numpy as np
 
 from sigfast import _dispatch, _registry
 
-#: binary ufunc -> the prefix of its fixed-target names here
+#: binary ufunc -> the prefix of its fixed-target names here (default: its name)
 BINARY_PREFIX = {"bce_with_logits": "bce", "bce_with_logits_grad": "bce_grad",
                  "glu": "glu", "swiglu": "swiglu"}
 #: {name: [(lo, hi, +1 increasing / -1 decreasing), ...]}: the registry's
@@ -32,7 +32,7 @@ for _u in _registry.UFUNCS:
         PIECES[_u.name], TARGETS[_u.name] = list(_u.monotone), (_u.name, None)
         continue
     for _y, _pieces in _u.monotone:
-        _key = f"{BINARY_PREFIX[_u.name]}{_y:g}"
+        _key = f"{BINARY_PREFIX.get(_u.name, _u.name)}{_y:g}"
         PIECES[_key], TARGETS[_key] = list(_pieces), (_u.name, _y)
 del _u
 

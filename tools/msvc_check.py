@@ -211,7 +211,7 @@ def gnu_lines(cc_cmd, src):
 
 #: the Cython-generated functions taken from a _ufuncs_<level>.pyx.c: the
 #: formula layers (sigfast/_core pxd files) and the contiguous kernels
-FORMULA = r"__pyx_f_7sigfast_5_core_\d+(?:engine32|engine64|sigmoid|log_sigmoid|logit|silu|bce|gate|eft|vec|platform)_\w+"
+FORMULA = r"__pyx_f_7sigfast_5_core_\d+(?:engine32|engine64|sigmoid|log_sigmoid|logit|silu|bce|gate|log1mexp|eft|vec|platform)_\w+"
 KERNEL_FN = r"__pyx_f_\d+_ufuncs_\w+?_k_\w+"
 PRELUDE = """#include <stddef.h>
 #include "sf_vec.h"

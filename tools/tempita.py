@@ -33,8 +33,10 @@ def main(argv=None):
     reg = load_registry(a.registry)
     with open(a.template, encoding="utf-8") as fh:
         tmpl = Tempita.Template(fh.read(), name=a.template)
-    # the formula functions each family file defines: <name>_f32 and <name>_f64
-    formulas = {fam: [n + s for n in names for s in ("_f32", "_f64")]
+    # the formula functions each family file defines: <name>_f32 and
+    # <name>_f64, or <name>_f64 alone for a wide32 function
+    formulas = {fam: [n + s for n in names
+                      for s in (("_f64",) if reg.BY_NAME[n].wide32 else ("_f32", "_f64"))]
                 for fam, names in reg.FAMILIES.items()}
     text = tmpl.substitute(ufuncs=reg.UFUNCS, families=reg.FAMILIES, registry=reg,
                            formulas=formulas)

@@ -38,6 +38,21 @@ def _np_bce(z, y, out):
                   out=out)
 
 
+def _np_log1mexp(x, out):
+    # Maechler's two branches, as NumPy users write them (both evaluated)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(x > -0.6931471805599453, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+    if out is None:
+        return r
+    np.copyto(out, r)
+    return out
+
+
+def _np_logit_eps(p, eps, out):
+    z = np.clip(p, eps, 1 - eps)
+    return np.log(z / (1 - z), out=out)
+
+
 class Compare:
     """The comparisons of one sigfast function.
 
@@ -73,6 +88,8 @@ COMPARE = {c.name: c for c in [
     Compare("silu", lambda x, out: np.divide(x, 1 + np.exp(-x), out=out),
             "x/(1+np.exp(-x))", {"torch": "silu", "jax": "silu"}),
     Compare("silu_grad", _np_silu_grad, "s=1/(1+np.exp(-x)); s*(1+x*(1-s))"),
+    Compare("log1mexp", _np_log1mexp,
+            "np.where(x > -ln2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))"),
     Compare("bce_with_logits", _np_bce,
             "np.maximum(z,0) - z*y + np.log1p(np.exp(-np.abs(z)))",
             {"torch": "bce_none"}),
@@ -83,6 +100,8 @@ COMPARE = {c.name: c for c in [
             "a/(1+np.exp(-b))", {"torch": "glu"}),
     Compare("swiglu", lambda a, b, out: np.multiply(a / (1 + np.exp(-a)), b, out=out),
             "a/(1+np.exp(-a))*b", {"torch": "swiglu"}),
+    Compare("logit_eps", _np_logit_eps, "z = np.clip(p, eps, 1-eps); np.log(z/(1-z))",
+            {"torch": "logit_eps"}),
     Compare("binary_cross_entropy_with_logits",
             lambda z, y, out: np.mean(np.maximum(z, 0) - z * y
                                       + np.log1p(np.exp(-np.abs(z)))),
@@ -241,6 +260,10 @@ def _torch_candidate(torch, what, args, out):
         return lambda: torch.mul(x, torch.sigmoid(ta[1]), out=to)
     if what == "swiglu":                # F.silu(a)*b
         return lambda: torch.mul(F.silu(x), ta[1], out=to)
+    if what == "logit_eps":
+        # PyTorch's eps is one number; the bench's second operand is an array
+        eps = float(args[1].flat[0]) if args[1].size else 1e-6
+        return lambda: torch.logit(x, eps, out=to)
     if what == "bce_none":
         y = ta[1]
         return lambda: F.binary_cross_entropy_with_logits(x, y, reduction="none")

@@ -40,10 +40,34 @@ cdef inline sf_vd mant_f64(sf_vdi u) noexcept nogil:
                                 sf_vdi_set(0x3FF0000000000000)))
 
 
+cdef inline sf_vd log_ratio_f64(sf_vd A, sf_vd B, sf_vd Bl, sf_vd J) noexcept nogil:
+    # log(2**J A/(B + Bl)) for A/B in [0.707, 1.414] (so A - B is exact,
+    # Sterbenz) and |Bl| < 2**-52: 2 atanh(s) + J ln2 with
+    # s = (A - B - Bl)/(A + B + Bl) (logit_f64 below; log1mexp_f64 with A = 1).
+    cdef sf_vd zero = sf_vd_set(0.0)
+    cdef sf_vd n0, nh, nl, dh, dl, s, sl, z, R, Jh, h, he
+    # numerator A - B - Bl and denominator A + B + Bl as double words.  A and
+    # B are multiples of 2**-53 and |Bl| < 2**-52 (at most 2**-53 in logit),
+    # so n0 = A - B (exact) is 0 or of an exponent at least Bl's: Fast2Sum;
+    # A, B > 0: Fast2Sum on max/min.
+    n0 = sf_vd_sub(A, B)
+    nh = fast_two_sum_f64(n0, sf_vd_sub(zero, Bl), &nl)
+    dh = sorted_two_sum_f64(A, B, &dl)
+    dl = sf_vd_add(dl, Bl)
+    s = sf_vd_div(nh, dh)
+    sl = sf_vd_div(sf_vd_nmad(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)
+    z = sf_vd_mul(s, s)
+    R = log_poly_f64(z)
+    # J ln2 + 2s: TwoSum, then the small terms
+    Jh = sf_vd_mul(J, sf_vd_set(SF_LN2_HI))
+    h = two_sum_f64(Jh, sf_vd_add(s, s), &he)
+    return sf_vd_add(h, sf_vd_add(he, sf_vd_mad(J, sf_vd_set(SF_LN2_LO),
+                                                sf_vd_mad(sl, sf_vd_set(2.0), sf_vd_mul(s, R)))))
+
+
 cdef inline sf_vd logit_f64(sf_vd p) noexcept nogil:
     cdef sf_vd one = sf_vd_set(1.0), zero = sf_vd_set(0.0)
-    cdef sf_vd w, wl, ps, ep, mp, ew, mw, A, B, Bl, J, n0, nh, nl, dh, dl, s, sl, z, R
-    cdef sf_vd Jh, h, he, out
+    cdef sf_vd w, wl, ps, ep, mp, ew, mw, A, B, Bl, J, out
     cdef sf_vdi uw
     cdef sf_vdm tiny, up, down
     w = sf_vd_sub(one, p)
@@ -64,22 +88,7 @@ cdef inline sf_vd logit_f64(sf_vd p) noexcept nogil:
         sf_vdi_sub(sf_vdi_set(2046), sf_vdi_srl(uw, 52)), 52)))
     J = sf_vd_sub(sf_vd_sub(ep, ew), sf_vd_sel(tiny, sf_vd_set(54.0), zero))
     J = sf_vd_add(J, sf_vd_sel(up, one, sf_vd_sel(down, sf_vd_set(-1.0), zero)))
-    # numerator A - B - Bl and denominator A + B + Bl as double words.  A and
-    # B are multiples of 2**-53 and |Bl| <= 2**-53, so n0 = A - B (exact) is
-    # 0 or at least |Bl|: Fast2Sum; A, B > 0: Fast2Sum on max/min.
-    n0 = sf_vd_sub(A, B)
-    nh = fast_two_sum_f64(n0, sf_vd_sub(zero, Bl), &nl)
-    dh = sorted_two_sum_f64(A, B, &dl)
-    dl = sf_vd_add(dl, Bl)
-    s = sf_vd_div(nh, dh)
-    sl = sf_vd_div(sf_vd_nmad(s, dl, sf_vd_sub(nl, sf_vd_fms(s, dh, nh))), dh)
-    z = sf_vd_mul(s, s)
-    R = log_poly_f64(z)
-    # J ln2 + 2s: TwoSum, then the small terms
-    Jh = sf_vd_mul(J, sf_vd_set(SF_LN2_HI))
-    h = two_sum_f64(Jh, sf_vd_add(s, s), &he)
-    out = sf_vd_add(h, sf_vd_add(he, sf_vd_mad(J, sf_vd_set(SF_LN2_LO),
-                                                sf_vd_mad(sl, sf_vd_set(2.0), sf_vd_mul(s, R)))))
+    out = log_ratio_f64(A, B, Bl, J)
     out = sf_vd_sel(sf_vd_eq(p, zero), sf_vd_set(-INFINITY), out)
     out = sf_vd_sel(sf_vd_eq(p, one), sf_vd_set(INFINITY), out)
     # NaN outside [0, 1]; a NaN p gives NaN through the formula
@@ -179,3 +188,29 @@ cdef inline sf_vf logit_f32(sf_vf p) noexcept nogil:
         out = sf_vf_sel(sf_vf_eq(p, one), sf_vf_set(INFINITY), out)
         out = sf_vf_sel(sf_vfm_or(sf_vf_lt(p, zero), sf_vf_lt(one, p)), sf_vf_set(NAN), out)
     return out
+
+
+# ---- logit_eps: PyTorch's torch.logit(p, eps) ------------------------------------
+# z = p < eps ? eps : (p > 1 - eps ? 1 - eps : p), 1 - eps rounded in the
+# lane's type, then logit(z) (exact: the clamp moves no bits).  eps < 0
+# means no clamp (PyTorch's eps=None).  A NaN eps gives NaN, as a NaN in
+# any argument of a sigfast ufunc does (PyTorch, whose eps is a Python
+# float, clamps nothing then).  The order of the two tests is PyTorch's:
+# for eps > 1/2 (lo > hi) every p below eps gives eps.
+
+cdef inline sf_vd clamp_eps_f64(sf_vd p, sf_vd eps) noexcept nogil:
+    cdef sf_vd hi = sf_vd_sub(sf_vd_set(1.0), eps)
+    cdef sf_vd z = sf_vd_sel(sf_vd_lt(p, eps), eps, sf_vd_sel(sf_vd_lt(hi, p), hi, p))
+    z = sf_vd_sel(sf_vd_ne(eps, eps), eps, z)
+    return sf_vd_sel(sf_vd_lt(eps, sf_vd_set(0.0)), p, z)
+
+
+cdef inline sf_vd logit_eps_f64(sf_vd p, sf_vd eps) noexcept nogil:
+    return logit_f64(clamp_eps_f64(p, eps))
+
+
+cdef inline sf_vf logit_eps_f32(sf_vf p, sf_vf eps) noexcept nogil:
+    cdef sf_vf hi = sf_vf_sub(sf_vf_set(1.0), eps)
+    cdef sf_vf z = sf_vf_sel(sf_vf_lt(p, eps), eps, sf_vf_sel(sf_vf_lt(hi, p), hi, p))
+    z = sf_vf_sel(sf_vf_ne(eps, eps), eps, z)
+    return logit_f32(sf_vf_sel(sf_vf_lt(eps, sf_vf_set(0.0)), p, z))

@@ -441,3 +441,46 @@ cdef inline ld swiglu_ld(ld a, ld b) noexcept nogil:
     m = frexpl(b, &eb)
     p = a * m
     return ld_gate(p, ld_prod_err(a, m, p), a, eb)
+cdef inline ld log1mexp_ld(ld x) noexcept nogil:
+    # log(1 - e**-a), a = -x (log1mexp_f64): e = 2**-k (eh + el), W = 1 - e
+    # = wh + wl by TwoSums.  For k = 0 the reduction leaves r = -a exact
+    # and e's rounding errors are carried in el, so W keeps its relative
+    # accuracy however small a is (the -expm1 regime needs no formula of
+    # its own here).  log W = -log(1/W), W = 2**ew (B + Bl), as a ratio
+    # over 1 (ld_log_ratio).  Small e: -e (1 + e/2 + e**2/3), scaled last.
+    cdef ld a, eh, el, e, c, th, tl, wh, wl, B, Bl, yh, yl
+    cdef int k, ew
+    if x != x:
+        return x
+    if x > 0:
+        return NAN
+    if x == 0:
+        return -INFINITY
+    a = -x if -x < SF_LD_AMAX else SF_LD_AMAX
+    eh = ld_exp_neg(a, &el, &k)
+    if k >= SF_LD_KSERIES:
+        e = ldexpl(eh, -k)
+        c = e * (0.5 + e / 3)
+        th = ld_fast_two_sum(eh, el + eh * c, &tl)
+        return -(ldexpl(th, -k) + ldexpl(tl, -k))
+    wh = ld_two_sum(1, -ldexpl(eh, -k), &wl)
+    # renormalized: for tiny a, 1 - eh is 0 and W is all in el
+    wh = ld_two_sum(wh, wl - ldexpl(el, -k), &wl)
+    B = frexpl(wh, &ew)
+    Bl = ldexpl(wl, -ew)
+    if B * SF_LD_SQRT2 < 1:
+        B = B * 2
+        Bl = Bl * 2
+        ew = ew - 1
+    yh = ld_log_ratio(1, 0, B, Bl, <ld>(-ew), &yl)
+    return -(yh + yl)
+
+
+cdef inline ld logit_eps_ld(ld p, ld eps) noexcept nogil:
+    # PyTorch's clamp (sigfast/_core/logit.pxd), then logit
+    cdef ld hi = 1 - eps
+    if eps != eps:
+        return eps
+    if eps >= 0:
+        p = eps if p < eps else (hi if p > hi else p)
+    return logit_ld(p)

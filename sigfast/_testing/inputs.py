@@ -1,8 +1,9 @@
 """Input generators, one family, keyed by registry name.
 
 Functions whose registry domain is ``"unit"`` (logit,
-sigmoid_grad_from_output) get probabilities; every other unary function gets
-real numbers; binary functions get (logits, targets).
+sigmoid_grad_from_output, logit_eps with eps = 1e-6) get probabilities;
+every other unary function gets real numbers (log1mexp, domain
+``"nonpositive"``: mostly -|x|); binary functions get (logits, targets).
 """
 import numpy as np
 
@@ -17,19 +18,25 @@ def _binary(name):
     return _registry.BY_NAME[name].nin == 2
 
 
+def _nonpositive(name):
+    return _registry.BY_NAME[name].domain == "nonpositive"
+
+
 def typical(name, dtype, n, seed=0):
     """Typical-range inputs (a tuple of arrays): standard normal x 6 (or
     uniform [0, 1) probabilities); targets uniform in [0, 1) with a third
     rounded to {0, 1}."""
     rng = np.random.default_rng(seed)
     if _unit(name):
-        return (rng.uniform(0, 1, n).astype(dtype),)
+        p = rng.uniform(0, 1, n).astype(dtype)
+        # logit_eps: the clamp's eps, a typical 1e-6
+        return (p, np.full(n, 1e-6, dtype)) if _binary(name) else (p,)
     x = (rng.standard_normal(n) * 6).astype(dtype)
     if _binary(name):
         y = rng.uniform(0, 1, n).astype(dtype)
         y[: n // 3] = np.round(y[: n // 3])
         return x, y
-    return (x,)
+    return (-np.abs(x),) if _nonpositive(name) else (x,)
 
 
 #: Points where the family's formulas switch, saturate or go subnormal.
@@ -96,6 +103,8 @@ def whole_range(name, dtype, n, seed=0):
     if ld:
         parts = [_random_low_bits(a, rng) for a in parts[:3]] + [parts[3], longdouble_cutoffs()]
     xs = np.concatenate(parts)
+    if _nonpositive(name):          # one input in 16 stays positive (NaN)
+        xs = np.where(np.arange(xs.size) % 16 == 0, xs, -np.abs(xs))
     with np.errstate(over="ignore"):
         xs = xs.astype(dtype)
     return xs[np.isfinite(xs)]
@@ -126,6 +135,9 @@ def check_points(name, dtype, seed=12345):
             0.5 + np.linspace(-1e-3, 1e-3, 41),
             [0.0, 0.5, 1.0],
         ]).astype(dt)
+        if _binary(name):      # logit_eps: eps none, tiny, typical, 1/4
+            eps = rng.choice(np.array([-1.0, 0.0, 1e-6, 1e-3, 0.25]), p.size).astype(dt)
+            return (p, eps)
         return (p,)
     lim = 105.0 if dt == np.float32 else 750.0
     x = np.concatenate([
@@ -147,12 +159,14 @@ BENCH_SEED = 20240531
 
 def bench_inputs(name, dtype, n, seed=BENCH_SEED):
     """Benchmark inputs: logits standard normal x 4 (both inputs of a gate);
-    probabilities uniform in (0.001, 0.999); targets 0 or 1 with probability 1/2.  ``name`` may also
+    probabilities uniform in (0.001, 0.999) (logit_eps: with eps = 1e-6);
+    targets 0 or 1 with probability 1/2.  ``name`` may also
     be a loss from the registry (logits and targets)."""
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     if name in _registry.BY_NAME and _unit(name):
-        return ((rng.random(n) * 0.998 + 0.001).astype(dtype),)
+        p = (rng.random(n) * 0.998 + 0.001).astype(dtype)
+        return (p, np.full(n, 1e-6, dtype)) if _binary(name) else (p,)   # logit_eps
     z = (rng.standard_normal(n) * 4).astype(dtype)
     if name in _registry.BY_NAME and _registry.BY_NAME[name].family == "gate":
         return (z, (rng.standard_normal(n) * 4).astype(dtype))     # two logits

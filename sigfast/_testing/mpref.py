@@ -46,6 +46,29 @@ def _bce_grad(z, y):
     return _sig(z) - y
 
 
+def _log1mexp(x):
+    if x > 0:
+        return mpmath.nan
+    if x == 0:
+        return -mpmath.inf
+    if x < -mpmath.log(2):
+        # 1 - e**x at PREC bits would drop e**x < 2**-PREC
+        return mpmath.log1p(-mpmath.exp(x))
+    return mpmath.log(-mpmath.expm1(x))
+
+
+def _logit_eps(p, eps):
+    # PyTorch's clamp (exact() has done it in the computing type, see
+    # _clamped_in_type; here for direct calls), 1 - eps rounded to float64;
+    # a NaN eps gives NaN (sigfast's rule for every argument)
+    if mpmath.isnan(eps):
+        return mpmath.nan
+    if eps >= 0:
+        hi = mpmath.mpf(float(1 - eps))
+        p = eps if p < eps else (hi if p > hi else p)
+    return _logit(p)
+
+
 #: registry name -> exact formula on mpf arguments
 EXACT = {
     "sigmoid": _sig,
@@ -56,10 +79,12 @@ EXACT = {
     "logit": _logit,
     "silu": lambda x: x * _sig(x),
     "silu_grad": lambda x: _sig(x) * (1 + x * _sig(-x)),
+    "log1mexp": _log1mexp,
     "bce_with_logits": _bce,
     "bce_with_logits_grad": _bce_grad,
     "glu": lambda a, b: a * _sig(b),
     "swiglu": lambda a, b: a * _sig(a) * b,
+    "logit_eps": _logit_eps,
 }
 
 
@@ -123,12 +148,28 @@ def mpf_of(x):
     return mpmath.mpf(float(x))
 
 
+def _clamped_in_type(args):
+    # logit_eps as its kernels see it: PyTorch's clamp in the computing type
+    # (float32 for float16/float32 input, 1 - eps rounded there; this module
+    # imports nothing of sigfast, so not sigfast._ref.prepare_args); the
+    # exact formula then takes the clamped p with eps = -1 (no clamp)
+    dt = np.result_type(*[np.asarray(a).dtype for a in args], np.float32)
+    p, eps = np.broadcast_arrays(*[np.asarray(a).astype(dt) for a in args])
+    top = (dt.type(1) - eps).astype(dt)
+    with np.errstate(invalid="ignore"):
+        z = np.where(eps < 0, p, np.where(np.isnan(eps), eps,
+                                          np.where(p < eps, eps, np.minimum(p, top))))
+    return z, np.full_like(p, -1.0)
+
+
 def exact(name, *args):
     """(hi, lo) arrays of the exact ``name(*args)``: float64 pairs, or long
     double pairs when an argument is long double.  Non-finite inputs of the
     unary functions are passed through as they are (their expected results
     are the registry's special values)."""
     f = EXACT[name]
+    if name == "logit_eps":
+        args = _clamped_in_type(args)
     cols = [np.asarray(a).ravel() for a in args]
     ld = any(c.dtype == np.longdouble for c in cols)
     W = np.longdouble if ld else np.float64
