@@ -18,7 +18,7 @@
 # term 0 at z = -inf too; a NaN pw stays NaN.
 from libc.math cimport ldexp, nearbyint
 from sigfast._core.vec cimport *
-from sigfast._core.eft cimport two_sum_f32, two_sum_f64
+from sigfast._core.eft cimport two_sum_f32, two_sum_f64, _dd_add, _dd_mul, _dd_div, _dd_two_prod, _dd_two_sum
 from sigfast._core.engine32 cimport (OnePlusExp32, one_plus_exp_f32, log1p_words_f32,
                                      SF_F_ALOG)
 from sigfast._core.engine64 cimport (Logistic64, clamp_f64, logistic_f64, OnePlusExp64,
@@ -307,57 +307,6 @@ cdef inline sf_vfm bce_grad_not_zero_f32(sf_vf z, sf_vf G, sf_vfm hard) noexcept
 # the correctly rounded value).  Such lanes need sigma(z) and y to agree
 # in 26 bits: practically never in real data, so the scalar loop costs
 # nothing there.
-
-cdef inline double _dd_two_sum(double a, double b, double* e) noexcept nogil:
-    cdef double s = a + b, bb = s - a
-    e[0] = (a - (s - bb)) + (b - bb)
-    return s
-
-
-cdef inline double _dd_two_prod(double a, double b, double* e) noexcept nogil:
-    # Dekker (no FMA, so every level computes the same bits)
-    cdef double p = a * b, c, ah, al, bh, bl
-    c = 134217729.0 * a
-    ah = c - (c - a)
-    al = a - ah
-    c = 134217729.0 * b
-    bh = c - (c - b)
-    bl = b - bh
-    e[0] = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p
-
-
-cdef inline double _dd_add(double ah, double al, double bh, double bl, double* l) noexcept nogil:
-    cdef double e, f, s
-    s = _dd_two_sum(ah, bh, &e)
-    e = e + (al + bl)
-    s = _dd_two_sum(s, e, &f)
-    l[0] = f
-    return s
-
-
-cdef inline double _dd_mul(double ah, double al, double bh, double bl, double* l) noexcept nogil:
-    cdef double e, p
-    p = _dd_two_prod(ah, bh, &e)
-    e = e + (ah * bl + al * bh)
-    p = _dd_two_sum(p, e, &e)
-    l[0] = e
-    return p
-
-
-cdef inline double _dd_div(double ah, double al, double bh, double bl, double* l) noexcept nogil:
-    # three quotient digits: ~2**-104
-    cdef double q1, q2, q3, ph, pl, rh, rl, s, e
-    q1 = ah / bh
-    ph = _dd_mul(q1, 0.0, bh, bl, &pl)
-    rh = _dd_add(ah, al, -ph, -pl, &rl)
-    q2 = rh / bh
-    ph = _dd_mul(q2, 0.0, bh, bl, &pl)
-    rh = _dd_add(rh, rl, -ph, -pl, &rl)
-    q3 = rh / bh
-    s = _dd_two_sum(q1, q2, &e)
-    return _dd_add(s, e, q3, 0.0, l)
-
 
 cdef inline double bce_grad_dd(double z, double y) noexcept nogil:
     # sigma(z) - y in double-double for finite |z| <= 104, finite y:
