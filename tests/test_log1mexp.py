@@ -82,13 +82,17 @@ def test_special_values(kern, dt):
     assert np.isnan(kern.log1mexp(np.array([-tiny], dt))[0])
 
 
-def test_matches_the_two_branch_expression():
-    # Maechler's two branches in float64 agree with the kernel to a few ulp
-    # on typical inputs (each branch alone is accurate where it is used)
+def test_typical_inputs_within_the_measured_bound():
+    # typical inputs (x = -Exp(1/2)) against mpmath, not against NumPy's
+    # two-branch expression: that expression's own rounding depends on the
+    # NumPy version (NumPy 1.25 differed from the kernel by up to 1.85 ulp
+    # where NumPy 2.4 stayed within 4e-16 relative)
     rng = np.random.default_rng(4)
     x = -rng.exponential(2.0, 10000)
-    want = np.where(x > -LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
-    np.testing.assert_allclose(sigfast.log1mexp(x), want, rtol=4e-16, atol=0)
+    hi, lo = exact("log1mexp", x)
+    err = ulp_errors(sigfast.log1mexp(x), hi, lo, np.float64)
+    i = int(np.argmax(err))
+    assert err[i] <= 0.73, (x[i], err[i])
 
 
 def test_long_double_regimes():
